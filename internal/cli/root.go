@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: Apache-2.0
+
+// Package cli holds the cobra commands of kubectl bgpnet. Each command has an Options
+// struct run as Complete → Validate → Run; engines live in other packages.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	// every auth provider kubeconfigs may name (exec, oidc, …)
+	_ "k8s.io/client-go/plugin/pkg/client/auth"
+)
+
+// EnvCiliumNamespace overrides the default of --cilium-namespace, as in cilium-cli.
+const EnvCiliumNamespace = "CILIUM_NAMESPACE"
+
+// GlobalOptions are the flags every command shares.
+type GlobalOptions struct {
+	ConfigFlags     *genericclioptions.ConfigFlags
+	CiliumNamespace string
+	From            string
+	Demo            bool
+	Timeout         time.Duration
+	LogFile         string
+	LogLevel        string
+
+	genericiooptions.IOStreams
+	Logger  *slog.Logger
+	closers []io.Closer
+}
+
+// ExitError carries a process exit code out of a command.
+type ExitError struct {
+	Code int
+	Err  error
+}
+
+func (e *ExitError) Error() string { return e.Err.Error() }
+func (e *ExitError) Unwrap() error { return e.Err }
+
+// Execute runs kubectl bgpnet with args and returns the process exit code.
+func Execute(ctx context.Context, streams genericiooptions.IOStreams, args []string) int {
+	g := &GlobalOptions{IOStreams: streams}
+	defer g.close()
+	cmd := NewRootCmd(g)
+	cmd.SetArgs(args)
+	err := cmd.ExecuteContext(ctx)
+	if err == nil {
+		return 0
+	}
+	fmt.Fprintf(streams.ErrOut, "Error: %v\n", err)
+	var ee *ExitError
+	if errors.As(err, &ee) {
+		return ee.Code
+	}
+	return 1
+}
+
+// NewRootCmd builds the command tree around g.
+func NewRootCmd(g *GlobalOptions) *cobra.Command {
+	g.ConfigFlags = genericclioptions.NewConfigFlags(true)
+	cmd := &cobra.Command{
+		Use:   "kubectl-bgpnet",
+		Short: "Troubleshoot Cilium BGP networking",
+		Long: `kubectl bgpnet joins node labels, Cilium's BGP configuration, the agents' sessions and
+routes, LB-IPAM pools and Services into one snapshot, explains what is broken and why,
+and hands over the fix.`,
+		Example: `  # summarise the BGP setup of the current cluster
+  kubectl bgpnet snapshot
+
+  # save a snapshot to inspect offline, then read it back
+  kubectl bgpnet snapshot -o json --output-file cluster.json
+  kubectl bgpnet snapshot --from cluster.json
+
+  # try it without a cluster
+  kubectl bgpnet snapshot --demo`,
+		Annotations:   map[string]string{cobra.CommandDisplayNameAnnotation: "kubectl bgpnet"},
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			return g.setup()
+		},
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return cmd.Help()
+		},
+	}
+	cmd.SetIn(g.In)
+	cmd.SetOut(g.Out)
+	cmd.SetErr(g.ErrOut)
+
+	fs := cmd.PersistentFlags()
+	g.ConfigFlags.AddFlags(fs)
+	ns := os.Getenv(EnvCiliumNamespace)
+	if ns == "" {
+		ns = "kube-system"
+	}
+	fs.StringVar(&g.CiliumNamespace, "cilium-namespace", ns, "namespace of the Cilium agent, operator and cilium-config (env "+EnvCiliumNamespace+")")
+	fs.StringVar(&g.From, "from", "", "read a saved snapshot file (JSON or YAML) instead of a cluster")
+	fs.BoolVar(&g.Demo, "demo", false, "use the embedded demo snapshot (a partly broken dual-stack homelab) instead of a cluster")
+	fs.DurationVar(&g.Timeout, "timeout", 30*time.Second, "time limit for each source (each Kubernetes kind, …) on its own")
+	fs.StringVar(&g.LogFile, "log-file", "", "write logs to this file instead of stderr")
+	fs.StringVar(&g.LogLevel, "log-level", "warn", "log level: debug, info, warn or error")
+	cmd.MarkFlagsMutuallyExclusive("from", "demo")
+
+	cmd.AddCommand(newSnapshotCmd(g), newVersionCmd(g))
+	return cmd
+}
+
+// setup validates the global flags and opens the log.
+func (g *GlobalOptions) setup() error {
+	if g.Timeout <= 0 {
+		return fmt.Errorf("--timeout must be positive, got %s", g.Timeout)
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(g.LogLevel)); err != nil {
+		return fmt.Errorf("--log-level %q: want debug, info, warn or error", g.LogLevel)
+	}
+	var w io.Writer = g.ErrOut
+	if g.LogFile != "" {
+		f, err := os.OpenFile(g.LogFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+		if err != nil {
+			return fmt.Errorf("open --log-file: %w", err)
+		}
+		g.closers = append(g.closers, f)
+		w = f
+	}
+	g.Logger = slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
+	return nil
+}
+
+func (g *GlobalOptions) close() {
+	for _, c := range g.closers {
+		_ = c.Close()
+	}
+}
+
+// oneOf validates an enumerated flag value.
+func oneOf(flag, value string, allowed ...string) error {
+	for _, a := range allowed {
+		if value == a {
+			return nil
+		}
+	}
+	return fmt.Errorf("--%s %q: want one of %s", flag, value, strings.Join(allowed, ", "))
+}

@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: Apache-2.0
+
+package cli
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/bgpnet/kubectl-bgpnet/internal/collect/kube"
+	"github.com/bgpnet/kubectl-bgpnet/internal/model"
+	"github.com/bgpnet/kubectl-bgpnet/internal/snapshot"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+)
+
+// Snapshot returns the snapshot every command works on: the embedded demo (--demo), a
+// saved file (--from) or a live collection from the cluster of the kubeconfig.
+func (g *GlobalOptions) Snapshot(ctx context.Context) (*model.Snapshot, error) {
+	switch {
+	case g.Demo:
+		return snapshot.Demo()
+	case g.From != "":
+		return snapshot.Load(g.From)
+	}
+	return g.collect(ctx)
+}
+
+func (g *GlobalOptions) collect(ctx context.Context) (*model.Snapshot, error) {
+	cfg, err := g.ConfigFlags.ToRESTConfig()
+	if err != nil {
+		return nil, fmt.Errorf("load kubeconfig (or use --demo / --from FILE): %w", err)
+	}
+	core, dyn, err := newClients(cfg, g.Logger)
+	if err != nil {
+		return nil, err
+	}
+	s := kube.New(core, dyn, kube.Options{
+		CiliumNamespace: g.CiliumNamespace,
+		Timeout:         g.Timeout,
+		Logger:          g.Logger,
+	}).Collect(ctx)
+	s.Cluster.Server = cfg.Host
+	if raw, err := g.ConfigFlags.ToRawKubeConfigLoader().RawConfig(); err == nil {
+		s.Cluster.Context = raw.CurrentContext
+		if c := g.ConfigFlags.Context; c != nil && *c != "" {
+			s.Cluster.Context = *c
+		}
+	}
+	return s, nil
+}
+
+// newClients builds the typed client (protobuf, the cheapest encoding for core kinds)
+// and the dynamic client (JSON; CRDs have no protobuf) from one REST config.
+func newClients(cfg *rest.Config, log *slog.Logger) (kubernetes.Interface, dynamic.Interface, error) {
+	cfg = rest.CopyConfig(cfg)
+	// a snapshot is a burst of ~16 LISTs plus their pages; don't throttle it client-side
+	cfg.QPS, cfg.Burst = 50, 100
+	cfg.WarningHandlerWithContext = logWarnings{log}
+	pcfg := rest.CopyConfig(cfg)
+	pcfg.ContentType = runtime.ContentTypeProtobuf
+	pcfg.AcceptContentTypes = runtime.ContentTypeProtobuf + "," + runtime.ContentTypeJSON
+	core, err := kubernetes.NewForConfig(pcfg)
+	if err != nil {
+		return nil, nil, fmt.Errorf("create Kubernetes client: %w", err)
+	}
+	dyn, err := dynamic.NewForConfig(cfg)
+	if err != nil {
+		return nil, nil, fmt.Errorf("create dynamic client: %w", err)
+	}
+	return core, dyn, nil
+}
+
+// logWarnings sends API server warnings (deprecated v2alpha1 kinds, …) to the log
+// instead of stderr: reading an old API version on purpose is not the user's problem.
+type logWarnings struct{ log *slog.Logger }
+
+func (l logWarnings) HandleWarningHeaderWithContext(ctx context.Context, code int, _ string, message string) {
+	if code == 299 && message != "" {
+		l.log.InfoContext(ctx, "API server warning", "warning", message)
+	}
+}

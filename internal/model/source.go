@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: Apache-2.0
+
+package model
+
+// Status is the outcome of reading one source.
+type Status string
+
+// Source statuses. Anything but StatusOK means the data of that source is missing or
+// incomplete, and checks that need it must report themselves as skipped.
+const (
+	StatusOK           Status = "ok"
+	StatusForbidden    Status = "forbidden"
+	StatusNotInstalled Status = "not-installed"
+	StatusTimeout      Status = "timeout"
+	StatusError        Status = "error"
+	StatusSkipped      Status = "skipped"
+)
+
+// Source names of the Kubernetes sources. They are stable: checks name the
+// sources they need, and users see them in `doctor` output.
+const (
+	SourceDiscovery          = "discovery"
+	SourceNodes              = "nodes"
+	SourceCiliumNodes        = "ciliumnodes"
+	SourceCiliumConfig       = "cilium-config"
+	SourceDaemonSets         = "daemonsets"
+	SourceDeployments        = "deployments"
+	SourcePeeringPolicies    = "ciliumbgppeeringpolicies"
+	SourceClusterConfigs     = "ciliumbgpclusterconfigs"
+	SourcePeerConfigs        = "ciliumbgppeerconfigs"
+	SourceAdvertisements     = "ciliumbgpadvertisements"
+	SourceNodeConfigs        = "ciliumbgpnodeconfigs"
+	SourceNodeConfigOverride = "ciliumbgpnodeconfigoverrides"
+	SourcePools              = "ciliumloadbalancerippools"
+	SourceL2Policies         = "ciliuml2announcementpolicies"
+	SourceServices           = "services"
+	SourceEndpointSlices     = "endpointslices"
+)
+
+// SourceStatus records how reading one source went.
+type SourceStatus struct {
+	Name   string `json:"name"`
+	Status Status `json:"status"`
+	// Message explains a status other than ok (the API error, the timeout, …).
+	Message string `json:"message,omitempty"`
+	// APIVersion is the group/version the kind was read at, when it is a Kubernetes kind.
+	APIVersion string `json:"apiVersion,omitempty"`
+	// Count is the number of objects read.
+	Count int `json:"count"`
+	// ObjectErrors lists objects that were read but could not be decoded; the
+	// rest of the kind is still in the snapshot.
+	ObjectErrors []ObjectError `json:"objectErrors,omitempty"`
+}
+
+// ObjectError is one object that could not be decoded.
+type ObjectError struct {
+	Namespace string `json:"namespace,omitempty"`
+	Name      string `json:"name"`
+	Error     string `json:"error"`
+}
+
+// Source returns the status of the named source, and whether it is present.
+func (s *Snapshot) Source(name string) (SourceStatus, bool) {
+	for _, src := range s.Sources {
+		if src.Name == name {
+			return src, true
+		}
+	}
+	return SourceStatus{Name: name, Status: StatusSkipped, Message: "not collected"}, false
+}
+
+// SourceOK reports whether every named source was read successfully.
+func (s *Snapshot) SourceOK(names ...string) bool {
+	for _, n := range names {
+		if st, _ := s.Source(n); st.Status != StatusOK {
+			return false
+		}
+	}
+	return true
+}

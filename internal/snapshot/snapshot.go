@@ -7,13 +7,13 @@ package snapshot
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/bgpnet/kubectl-bgpnet/internal/jsonutil"
 	"github.com/bgpnet/kubectl-bgpnet/internal/model"
 	"sigs.k8s.io/yaml"
 )
@@ -67,18 +67,9 @@ func Decode(r io.Reader, name string) (*model.Snapshot, error) {
 	}
 	var s model.Snapshot
 	if err := json.Unmarshal(data, &s); err != nil {
-		return nil, fmt.Errorf("snapshot %s: %w", name, describe(err))
+		return nil, fmt.Errorf("snapshot %s: %w", name, jsonutil.Describe(err))
 	}
 	return &s, nil
-}
-
-// describe turns JSON decoding errors into messages that name the field.
-func describe(err error) error {
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) {
-		return fmt.Errorf("field %q: expected %s, got JSON %s", te.Field, te.Type, te.Value)
-	}
-	return err
 }
 
 // Load reads a snapshot file.

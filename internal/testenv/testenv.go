@@ -10,13 +10,14 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
 	ciliumcrdsv2 "github.com/cilium/cilium/pkg/k8s/apis/cilium.io/client/crds/v2"
 	ciliumcrdsv2alpha1 "github.com/cilium/cilium/pkg/k8s/apis/cilium.io/client/crds/v2alpha1"
-	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"github.com/go-logr/logr"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
@@ -44,6 +45,10 @@ type Options struct {
 	// BGPv1 also installs CiliumBGPPeeringPolicy (cilium.io/v2alpha1, removed in 1.19;
 	// the CRD comes from cilium 1.18 via the test assets).
 	BGPv1 bool
+	// Unvalidated lists CRDs (by plural resource name) whose schema is replaced by
+	// "anything goes", so a test can store objects a validating schema would refuse:
+	// what an older or newer Cilium's schema, or a hand-edited etcd, may hold.
+	Unvalidated []string
 	// APIServerFlags are extra kube-apiserver flags.
 	APIServerFlags map[string]string
 }
@@ -156,9 +161,12 @@ func CRDs(assets string, opts Options) ([]*apiextensionsv1.CustomResourceDefinit
 		}
 		out = append(out, crds...)
 	}
-	if opts.Flavor == CiliumV2Alpha1Only {
-		for _, c := range out {
+	for _, c := range out {
+		if opts.Flavor == CiliumV2Alpha1Only {
 			onlyV2Alpha1(c)
+		}
+		if slices.Contains(opts.Unvalidated, c.Spec.Names.Plural) {
+			unvalidated(c)
 		}
 	}
 	return out, nil
@@ -185,6 +193,16 @@ func readCRDs(fsys fs.FS, dir string) ([]*apiextensionsv1.CustomResourceDefiniti
 		out = append(out, crd)
 	}
 	return out, nil
+}
+
+// unvalidated replaces every version's schema by one that accepts any object.
+func unvalidated(c *apiextensionsv1.CustomResourceDefinition) {
+	anything := true
+	for i := range c.Spec.Versions {
+		c.Spec.Versions[i].Schema = &apiextensionsv1.CustomResourceValidation{OpenAPIV3Schema: &apiextensionsv1.JSONSchemaProps{
+			Type: "object", XPreserveUnknownFields: &anything,
+		}}
+	}
 }
 
 // onlyV2Alpha1 rewrites a CRD that serves v2 and v2alpha1 to serve v2alpha1 alone, as

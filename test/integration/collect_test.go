@@ -3,6 +3,7 @@
 package integration
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -323,4 +324,57 @@ func hangingProxy(t *testing.T, cfg *rest.Config, hang string) string {
 	}))
 	t.Cleanup(srv.Close)
 	return srv.URL
+}
+
+// An object the decoder cannot read (here: a ClusterConfig with a string ASN and a pool
+// with a broken CIDR, stored under a lax schema) is reported on that object; the rest
+// of its kind and every other kind are still collected.
+func TestSnapshotMalformedObjects(t *testing.T) {
+	env := startHomelab(t, testenv.Options{Flavor: testenv.Cilium120,
+		Unvalidated: []string{"ciliumbgpclusterconfigs", "ciliumloadbalancerippools"}}, readTestdata(t, "homelab-bgpv2.yaml"))
+	env.Seed(t, `
+apiVersion: cilium.io/v2
+kind: CiliumBGPClusterConfig
+metadata: {name: broken}
+spec:
+  bgpInstances:
+  - name: instance-1
+    localASN: "sixty-four thousand"
+---
+apiVersion: cilium.io/v2
+kind: CiliumLoadBalancerIPPool
+metadata: {name: typo}
+spec:
+  blocks:
+  - cidr: 192.168.300.0/24
+  - {start: 10.9.0.20, stop: 10.9.0.10}
+`)
+	code, out, errOut := runCLI(t, "--kubeconfig", testenv.Kubeconfig(t, env.Config), "snapshot", "-o", "json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var s model.Snapshot
+	if err := json.Unmarshal([]byte(out), &s); err != nil {
+		t.Fatal(err)
+	}
+	wantSources(t, &s, map[string]model.Status{model.SourcePeeringPolicies: model.StatusNotInstalled})
+	st := source(t, &s, model.SourceClusterConfigs)
+	if st.Count != 2 || len(st.ObjectErrors) != 1 || st.ObjectErrors[0].Name != "broken" || !strings.Contains(st.ObjectErrors[0].Error, "localASN") ||
+		!strings.Contains(st.Message, "1 object(s) could not be decoded") {
+		t.Errorf("cluster configs status: %+v", st)
+	}
+	if len(s.BGP.ClusterConfigs) != 1 || s.BGP.ClusterConfigs[0].Name != "homelab" {
+		t.Errorf("the valid ClusterConfig must survive: %+v", s.BGP.ClusterConfigs)
+	}
+	// a bad block is kept as written, with its error, next to the good pools
+	var typo *model.LBPool
+	for i := range s.Pools {
+		if s.Pools[i].Name == "typo" {
+			typo = &s.Pools[i]
+		}
+	}
+	if len(s.Pools) != 3 || typo == nil || typo.Blocks[0].Raw != "192.168.300.0/24" || typo.Blocks[0].Error == "" ||
+		!strings.Contains(typo.Blocks[1].Error, "before start") {
+		t.Errorf("pools: %+v", s.Pools)
+	}
 }

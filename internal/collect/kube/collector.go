@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/netip"
-	"sort"
 	"time"
 
 	"github.com/bgpnet/kubectl-bgpnet/internal/model"
@@ -367,31 +366,7 @@ func (r *run) join() {
 			s.Services[i].Endpoints = *e
 		}
 	}
-	Sort(s)
-}
-
-// Sort orders every list of a snapshot by namespace and name so output is stable.
-func Sort(s *model.Snapshot) {
-	sort.Slice(s.Nodes, func(i, j int) bool { return s.Nodes[i].Name < s.Nodes[j].Name })
-	sortByMeta(s.BGP.PeeringPolicies, func(x model.PeeringPolicy) model.ObjectMeta { return x.ObjectMeta })
-	sortByMeta(s.BGP.ClusterConfigs, func(x model.ClusterConfig) model.ObjectMeta { return x.ObjectMeta })
-	sortByMeta(s.BGP.PeerConfigs, func(x model.PeerConfig) model.ObjectMeta { return x.ObjectMeta })
-	sortByMeta(s.BGP.Advertisements, func(x model.Advertisement) model.ObjectMeta { return x.ObjectMeta })
-	sortByMeta(s.BGP.NodeConfigOverrides, func(x model.NodeConfigOverride) model.ObjectMeta { return x.ObjectMeta })
-	sortByMeta(s.BGP.NodeConfigs, func(x model.NodeConfig) model.ObjectMeta { return x.ObjectMeta })
-	sortByMeta(s.Pools, func(x model.LBPool) model.ObjectMeta { return x.ObjectMeta })
-	sortByMeta(s.L2Policies, func(x model.L2Policy) model.ObjectMeta { return x.ObjectMeta })
-	sortByMeta(s.Services, func(x model.Service) model.ObjectMeta { return x.ObjectMeta })
-}
-
-func sortByMeta[T any](xs []T, meta func(T) model.ObjectMeta) {
-	sort.SliceStable(xs, func(i, j int) bool {
-		a, b := meta(xs[i]), meta(xs[j])
-		if a.Namespace != b.Namespace {
-			return a.Namespace < b.Namespace
-		}
-		return a.Name < b.Name
-	})
+	s.Normalize()
 }
 
 func uniq(xs ...string) []string {

@@ -3,14 +3,15 @@
 package kube
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/netip"
 	"time"
 
+	"github.com/bgpnet/kubectl-bgpnet/internal/jsonutil"
 	"github.com/bgpnet/kubectl-bgpnet/internal/model"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime"
 )
 
 // The wire* types mirror the parts of the Cilium CRD schemas bgpnet reads. They are
@@ -146,15 +147,15 @@ type wireCiliumNode struct {
 	} `json:"spec"`
 }
 
-// fromUnstructured decodes u into out; a malformed object becomes an error, never a panic.
-func fromUnstructured(u *unstructured.Unstructured, out any) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("malformed object: %v", r)
-		}
-	}()
-	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, out); err != nil {
+// fromUnstructured decodes u into out through JSON, so that a malformed object becomes
+// an error naming the field ("field spec.bgpInstances.localASN: expected int64, …").
+func fromUnstructured(u *unstructured.Unstructured, out any) error {
+	data, err := json.Marshal(u.Object)
+	if err != nil {
 		return fmt.Errorf("malformed object: %w", err)
+	}
+	if err := json.Unmarshal(data, out); err != nil {
+		return fmt.Errorf("malformed object: %w", jsonutil.Describe(err))
 	}
 	return nil
 }

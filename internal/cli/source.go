@@ -21,10 +21,13 @@ import (
 func (g *GlobalOptions) Snapshot(ctx context.Context) (*model.Snapshot, error) {
 	switch {
 	case g.Demo:
+		g.Logger.Debug("using the embedded demo snapshot")
 		return snapshot.Demo()
 	case g.From != "":
+		g.Logger.Debug("loading snapshot file", "path", g.From)
 		return snapshot.Load(g.From)
 	}
+	g.Logger.Debug("collecting from the cluster", "ciliumNamespace", g.CiliumNamespace, "timeout", g.Timeout)
 	return g.collect(ctx)
 }
 

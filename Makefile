@@ -1,0 +1,51 @@
+# kubectl bgpnet — build, demo, test, lint.
+#   make demo   runs the main job on the embedded demo snapshot
+#   make test   installs/builds what the tests need, then runs every test
+
+SHELL   := /usr/bin/env bash
+GO      ?= go
+BIN     := bin/kubectl-bgpnet
+PKG     := github.com/bgpnet/kubectl-bgpnet
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT  ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+DATE    ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
+LDFLAGS := -s -w -X $(PKG)/internal/version.Version=$(VERSION) \
+           -X $(PKG)/internal/version.Commit=$(COMMIT) -X $(PKG)/internal/version.Date=$(DATE)
+
+export PATH := /usr/local/go/bin:$(PATH)
+
+.PHONY: build demo test unit lint fmt fuzz bench assets clean
+
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/kubectl-bgpnet
+
+demo: build
+	$(BIN) snapshot --demo
+
+test:
+	hack/test.sh
+
+# unit tests only: no API server, integration tests skip themselves
+unit:
+	$(GO) test ./...
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+
+# longer fuzzing than the few seconds `make test` gives each target
+FUZZTIME ?= 60s
+fuzz:
+	hack/fuzz.sh $(FUZZTIME)
+
+bench: assets
+	BGPNET_TEST_ASSETS=$$(hack/test-assets.sh) $(GO) test -run '^$$' -bench . -benchtime 3x -timeout 30m ./test/integration/
+
+assets:
+	hack/test-assets.sh >/dev/null
+
+clean:
+	rm -rf bin dist

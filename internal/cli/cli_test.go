@@ -110,6 +110,27 @@ func TestSnapshotErrors(t *testing.T) {
 	}
 }
 
+// An API server that cannot be reached at all is an error naming it, not a snapshot
+// full of failed sources.
+func TestSnapshotUnreachableCluster(t *testing.T) {
+	kc := filepath.Join(t.TempDir(), "kubeconfig")
+	cfg := `apiVersion: v1
+kind: Config
+clusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]
+users: [{name: u, user: {token: t}}]
+contexts: [{name: x, context: {cluster: c, user: u}}]
+current-context: x
+`
+	if err := os.WriteFile(kc, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := run(t, "--kubeconfig", kc, "snapshot", "--timeout", "5s")
+	if code != 1 || out != "" || !strings.Contains(errOut, "could not read anything from the Kubernetes API at https://127.0.0.1:1") ||
+		!strings.Contains(errOut, "connection refused") {
+		t.Errorf("exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+}
+
 func TestCiliumNamespaceFromEnv(t *testing.T) {
 	t.Setenv(EnvCiliumNamespace, "cilium")
 	g := &GlobalOptions{IOStreams: genericiooptions.NewTestIOStreamsDiscard()}

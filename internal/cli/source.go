@@ -45,6 +45,13 @@ func (g *GlobalOptions) collect(ctx context.Context) (*model.Snapshot, error) {
 		Timeout:         g.Timeout,
 		Logger:          g.Logger,
 	}).Collect(ctx)
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("collection interrupted: %w", err)
+	}
+	if nothingRead(s) {
+		disc, _ := s.Source(model.SourceDiscovery)
+		return nil, fmt.Errorf("could not read anything from the Kubernetes API at %s: %s", cfg.Host, disc.Message)
+	}
 	s.Cluster.Server = cfg.Host
 	if raw, err := g.ConfigFlags.ToRawKubeConfigLoader().RawConfig(); err == nil {
 		s.Cluster.Context = raw.CurrentContext
@@ -53,6 +60,17 @@ func (g *GlobalOptions) collect(ctx context.Context) (*model.Snapshot, error) {
 		}
 	}
 	return s, nil
+}
+
+// nothingRead reports whether every source failed: an unreachable API server, a
+// rejected credential. Partial failures are data; total failure is an error.
+func nothingRead(s *model.Snapshot) bool {
+	for _, src := range s.Sources {
+		if src.Status == model.StatusOK || src.Status == model.StatusNotInstalled {
+			return false
+		}
+	}
+	return true
 }
 
 // newClients builds the typed client (protobuf, the cheapest encoding for core kinds)

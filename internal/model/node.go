@@ -7,8 +7,10 @@ import "net/netip"
 // Node is a Kubernetes Node as far as BGP cares: its labels (BGP node selectors match
 // on them), its addresses (the sessions' source addresses) and its PodCIDRs.
 type Node struct {
-	Name   string            `json:"name"`
-	Labels map[string]string `json:"labels,omitempty"`
+	Name string `json:"name"`
+	// ResourceVersion of the Node when read, the precondition for changing its labels.
+	ResourceVersion string            `json:"resourceVersion,omitempty"`
+	Labels          map[string]string `json:"labels,omitempty"`
 	// InternalIPs and ExternalIPs hold both families, in the order the node reports them.
 	InternalIPs []netip.Addr `json:"internalIPs,omitempty"`
 	ExternalIPs []netip.Addr `json:"externalIPs,omitempty"`

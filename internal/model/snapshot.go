@@ -20,6 +20,8 @@ type Snapshot struct {
 
 	Cilium    Cilium    `json:"cilium"`
 	KubeProxy KubeProxy `json:"kubeProxy"`
+	// LBControllers are other LoadBalancer controllers found (k3s ServiceLB DaemonSets).
+	LBControllers []Workload `json:"lbControllers,omitempty"`
 	Nodes     []Node    `json:"nodes"`
 	BGP       BGP       `json:"bgp"`
 	Pools     []LBPool  `json:"pools"`

@@ -93,6 +93,9 @@ func normaliseDemo(s *model.Snapshot) {
 	clear := func(m *model.ObjectMeta) {
 		m.UID, m.ResourceVersion, m.CreationTimestamp = "", "", nil
 	}
+	for i := range s.Nodes {
+		s.Nodes[i].ResourceVersion = ""
+	}
 	for i := range s.BGP.ClusterConfigs {
 		clear(&s.BGP.ClusterConfigs[i].ObjectMeta)
 	}

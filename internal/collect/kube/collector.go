@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/bgpnet/kubectl-bgpnet/internal/model"
@@ -288,6 +289,9 @@ func (r *run) listDaemonSets(ctx context.Context, st *model.SourceStatus) error 
 				r.snap.Cilium.Version = imageVersion(r.snap.Cilium.Agent.Image)
 			case isKubeProxy(ds):
 				r.snap.KubeProxy = model.KubeProxy{Present: true, DaemonSet: daemonSetWorkload(ds, "kube-proxy")}
+			case ns == "kube-system" && strings.HasPrefix(ds.Name, "svclb-"):
+				// k3s ServiceLB runs one DaemonSet per LoadBalancer Service
+				r.snap.LBControllers = append(r.snap.LBControllers, *daemonSetWorkload(ds, ""))
 			}
 			return nil
 		})

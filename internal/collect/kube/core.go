@@ -30,7 +30,7 @@ func coreMeta(om metav1.ObjectMeta, apiVersion, kind string) model.ObjectMeta {
 // decodeNode converts a Node; unparsable addresses or CIDRs are skipped and reported.
 func decodeNode(n *corev1.Node) (model.Node, []string) {
 	var problems []string
-	out := model.Node{Name: n.Name, Labels: n.Labels, Unschedulable: n.Spec.Unschedulable}
+	out := model.Node{Name: n.Name, ResourceVersion: n.ResourceVersion, Labels: n.Labels, Unschedulable: n.Spec.Unschedulable}
 	for _, a := range n.Status.Addresses {
 		if a.Type != corev1.NodeInternalIP && a.Type != corev1.NodeExternalIP {
 			continue

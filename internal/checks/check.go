@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: Apache-2.0
+
+// Package checks is the diagnosis engine: a registry of checks, each a pure function
+// of a snapshot, with a stable ID taken from the failure-mode catalogue.
+package checks
+
+import (
+	"github.com/bgpnet/kubectl-bgpnet/internal/fix"
+	"github.com/bgpnet/kubectl-bgpnet/internal/model"
+)
+
+// Severity of a finding.
+type Severity string
+
+// Severities, from most to least severe.
+const (
+	Error   Severity = "error"
+	Warning Severity = "warning"
+	Info    Severity = "info"
+)
+
+// Rank orders severities: error 3, warning 2, info 1, anything else 0.
+func (s Severity) Rank() int {
+	switch s {
+	case Error:
+		return 3
+	case Warning:
+		return 2
+	case Info:
+		return 1
+	}
+	return 0
+}
+
+// Layer groups checks by where the problem lives.
+type Layer string
+
+// Layers, in the order doctor prints them.
+const (
+	LayerVersion  Layer = "version"
+	LayerNodes    Layer = "nodes"
+	LayerSessions Layer = "sessions"
+	LayerAdverts  Layer = "advertisements"
+	LayerLBIPAM   Layer = "lb-ipam"
+	LayerL2       Layer = "l2"
+	LayerDatapath Layer = "datapath"
+)
+
+// Layers lists the layers in print order.
+var Layers = []Layer{LayerVersion, LayerNodes, LayerSessions, LayerAdverts, LayerLBIPAM, LayerL2, LayerDatapath}
+
+// Check is one diagnosis.
+type Check struct {
+	// ID is stable forever; catalogue modes use the catalogue's kebab-case id.
+	ID    string
+	Title string
+	// Severity is the default severity of the check's findings.
+	Severity Severity
+	Layer    Layer
+	// Needs are sources that must be ok; Uses may also be not-installed (no such
+	// objects). Any other status skips the check with that reason.
+	Needs []string
+	Uses  []string
+	// Versions says which Cilium versions the mode applies to, as the catalogue does.
+	Versions string
+	// Detects and Fixes are one-line summaries for docs/checks.md.
+	Detects string
+	Fixes   string
+	// Explain is the long explanation: why it breaks, how it is detected, references.
+	Explain string
+	// Run is pure: the same snapshot gives the same findings, in the same order.
+	Run func(*Input) []Finding
+}
+
+// Finding is one problem found by a check, about one subject.
+type Finding struct {
+	ID       string    `json:"id"`
+	Severity Severity  `json:"severity"`
+	Layer    Layer     `json:"layer"`
+	Subject  model.Ref `json:"subject"`
+	Message  string    `json:"message"`
+	// Details are further lines of explanation specific to this finding (ranked causes, …).
+	Details  []string       `json:"details,omitempty"`
+	Evidence []Evidence     `json:"evidence"`
+	Fixes    []fix.Proposal `json:"fixes"`
+}
+
+// Evidence is one observed fact that supports a finding.
+type Evidence struct {
+	Source   string     `json:"source"`
+	Object   *model.Ref `json:"object,omitempty"`
+	Field    string     `json:"field,omitempty"`
+	Observed string     `json:"observed"`
+	Expected string     `json:"expected,omitempty"`
+}
+
+// Skipped is a check that did not run, and why.
+type Skipped struct {
+	ID     string `json:"id"`
+	Reason string `json:"reason"`
+}

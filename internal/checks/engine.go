@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: Apache-2.0
+
+package checks
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/bgpnet/kubectl-bgpnet/internal/fix"
+	"github.com/bgpnet/kubectl-bgpnet/internal/model"
+)
+
+// All returns every registered check, ordered by layer and then ID.
+func All() []Check {
+	var all []Check
+	for _, family := range [][]Check{versionChecks(), nodeChecks(), sessionChecks(), advertChecks(), lbipamChecks(), l2Checks(), datapathChecks()} {
+		all = append(all, family...)
+	}
+	sort.SliceStable(all, func(i, j int) bool {
+		li, lj := slices.Index(Layers, all[i].Layer), slices.Index(Layers, all[j].Layer)
+		if li != lj {
+			return li < lj
+		}
+		return all[i].ID < all[j].ID
+	})
+	return all
+}
+
+// Lookup returns the check with the given ID.
+func Lookup(id string) (Check, bool) {
+	for _, c := range All() {
+		if c.ID == id {
+			return c, true
+		}
+	}
+	return Check{}, false
+}
+
+// Select filters the registry: only the IDs in only (all if empty), minus skip.
+// Unknown IDs are an error that lists the closest valid one.
+func Select(only, skip []string) ([]Check, error) {
+	all := All()
+	for _, id := range append(append([]string{}, only...), skip...) {
+		if _, ok := Lookup(id); !ok {
+			return nil, fmt.Errorf("unknown check %q%s (kubectl bgpnet doctor --list shows all)", id, suggest(id, all))
+		}
+	}
+	var out []Check
+	for _, c := range all {
+		if (len(only) == 0 || slices.Contains(only, c.ID)) && !slices.Contains(skip, c.ID) {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+func suggest(id string, all []Check) string {
+	best, dist := "", 4
+	for _, c := range all {
+		if d := editDistance(id, c.ID); d < dist {
+			best, dist = c.ID, d
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf(", did you mean %q?", best)
+}
+
+// Result is the outcome of running checks over one snapshot.
+type Result struct {
+	Findings []Finding           `json:"findings"`
+	Skipped  []Skipped           `json:"skipped"`
+	Sources  []model.SourceStatus `json:"sources"`
+	// Ran is the number of checks that ran.
+	Ran int `json:"checksRun"`
+	// CiliumVersion is the version the checks were gated on.
+	CiliumVersion string `json:"ciliumVersion"`
+}
+
+// Run runs the checks over s. A check whose sources were not read is skipped with
+// the reason, never passed. Findings come out sorted by severity, layer, ID, subject.
+func Run(s *model.Snapshot, checks []Check) Result {
+	in := NewInput(s)
+	res := Result{Findings: []Finding{}, Skipped: []Skipped{}, Sources: s.Sources, CiliumVersion: in.Version.String()}
+	for _, c := range checks {
+		if reason := missing(s, c); reason != "" {
+			res.Skipped = append(res.Skipped, Skipped{ID: c.ID, Reason: reason})
+			continue
+		}
+		res.Ran++
+		for _, f := range c.Run(in) {
+			f.ID = c.ID
+			if f.Severity == "" {
+				f.Severity = c.Severity
+			}
+			f.Layer = c.Layer
+			if f.Evidence == nil {
+				f.Evidence = []Evidence{}
+			}
+			if f.Fixes == nil {
+				f.Fixes = []fix.Proposal{}
+			}
+			res.Findings = append(res.Findings, f)
+		}
+	}
+	sortFindings(res.Findings)
+	return res
+}
+
+// missing explains which required source of c was not read, or returns "".
+func missing(s *model.Snapshot, c Check) string {
+	var why []string
+	for _, n := range c.Needs {
+		if st, _ := s.Source(n); st.Status != model.StatusOK {
+			why = append(why, describeSource(st))
+		}
+	}
+	for _, n := range c.Uses {
+		if st, _ := s.Source(n); st.Status != model.StatusOK && st.Status != model.StatusNotInstalled {
+			why = append(why, describeSource(st))
+		}
+	}
+	return strings.Join(why, "; ")
+}
+
+func describeSource(st model.SourceStatus) string {
+	msg := fmt.Sprintf("source %s is %s", st.Name, st.Status)
+	if st.Message != "" {
+		msg += ": " + st.Message
+	}
+	return msg
+}
+
+func sortFindings(fs []Finding) {
+	sort.SliceStable(fs, func(i, j int) bool {
+		a, b := fs[i], fs[j]
+		if a.Severity.Rank() != b.Severity.Rank() {
+			return a.Severity.Rank() > b.Severity.Rank()
+		}
+		if la, lb := slices.Index(Layers, a.Layer), slices.Index(Layers, b.Layer); la != lb {
+			return la < lb
+		}
+		if a.ID != b.ID {
+			return a.ID < b.ID
+		}
+		if sa, sb := a.Subject.String(), b.Subject.String(); sa != sb {
+			return sa < sb
+		}
+		return a.Message < b.Message
+	})
+}
+
+// AtOrAbove reports whether any finding is at or above the given severity.
+func (r Result) AtOrAbove(s Severity) bool {
+	for _, f := range r.Findings {
+		if f.Severity.Rank() >= s.Rank() {
+			return true
+		}
+	}
+	return false
+}
+
+// Count returns the number of findings per severity.
+func (r Result) Count() map[Severity]int {
+	out := map[Severity]int{}
+	for _, f := range r.Findings {
+		out[f.Severity]++
+	}
+	return out
+}

@@ -457,8 +457,8 @@ func runServiceNotMatched(in *Input) []Finding {
 			continue
 		}
 		f := Finding{
-			Subject: svc.Ref(),
-			Message: fmt.Sprintf("Service %s/%s has LoadBalancer IP %s but no advertisement in use selects it: the VIP is not announced over BGP", svc.Namespace, svc.Name, ingressIPs(svc)),
+			Subject:  svc.Ref(),
+			Message:  fmt.Sprintf("Service %s/%s has LoadBalancer IP %s but no advertisement in use selects it: the VIP is not announced over BGP", svc.Namespace, svc.Name, ingressIPs(svc)),
 			Evidence: []Evidence{ev(model.SourceServices, ref(svc.Ref()), "metadata.labels", labelsOf(svc.Labels), "")},
 		}
 		for _, e := range entries {

@@ -346,7 +346,7 @@ func runMTU(in *Input) []Finding {
 	}
 	mss4, mss6 := 1500-o4-40, 1500-o6-60
 	f := Finding{
-		Subject: clusterRef("load-balancer"),
+		Subject:  clusterRef("load-balancer"),
 		Evidence: []Evidence{cfgEv(s, "bpf-lb-mode", ""), cfgEv(s, "bpf-lb-dsr-dispatch", ""), cfgEv(s, "mtu", fmt.Sprintf("≥ %d on the node-to-node path", 1500+worst))},
 		Details: []string{
 			fmt.Sprintf("overhead of %s dispatch: %d bytes for IPv4%s", dispatch, o4, map[bool]string{true: fmt.Sprintf(", %d for IPv6", o6), false: ""}[v6]),

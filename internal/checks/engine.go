@@ -71,8 +71,8 @@ func suggest(id string, all []Check) string {
 
 // Result is the outcome of running checks over one snapshot.
 type Result struct {
-	Findings []Finding           `json:"findings"`
-	Skipped  []Skipped           `json:"skipped"`
+	Findings []Finding            `json:"findings"`
+	Skipped  []Skipped            `json:"skipped"`
 	Sources  []model.SourceStatus `json:"sources"`
 	// Ran is the number of checks that ran.
 	Ran int `json:"checksRun"`

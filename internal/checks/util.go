@@ -42,7 +42,9 @@ func ev(source string, obj *model.Ref, field, observed, expected string) Evidenc
 func ref(r model.Ref) *model.Ref { return &r }
 
 // nodeRef refers to a node.
-func nodeRef(name string) model.Ref { return model.Ref{Kind: model.KindNode, APIVersion: "v1", Name: name} }
+func nodeRef(name string) model.Ref {
+	return model.Ref{Kind: model.KindNode, APIVersion: "v1", Name: name}
+}
 
 // peerRef names one BGP session of a node: node/instance/peer.
 func peerRef(node, instance, peer string) model.Ref {

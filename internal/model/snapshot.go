@@ -22,9 +22,9 @@ type Snapshot struct {
 	KubeProxy KubeProxy `json:"kubeProxy"`
 	// LBControllers are other LoadBalancer controllers found (k3s ServiceLB DaemonSets).
 	LBControllers []Workload `json:"lbControllers,omitempty"`
-	Nodes     []Node    `json:"nodes"`
-	BGP       BGP       `json:"bgp"`
-	Pools     []LBPool  `json:"pools"`
+	Nodes         []Node     `json:"nodes"`
+	BGP           BGP        `json:"bgp"`
+	Pools         []LBPool   `json:"pools"`
 	// L2Policies are CiliumL2AnnouncementPolicies.
 	L2Policies []L2Policy `json:"l2Policies"`
 	// Services are Services of type LoadBalancer and Services with externalIPs.

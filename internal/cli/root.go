@@ -59,8 +59,11 @@ func Execute(ctx context.Context, streams genericiooptions.IOStreams, args []str
 	if err == nil {
 		return 0
 	}
-	fmt.Fprintf(streams.ErrOut, "Error: %v\n", err)
 	var ee *ExitError
+	var found errFindings
+	if !errors.As(err, &found) {
+		fmt.Fprintf(streams.ErrOut, "Error: %v\n", err)
+	}
 	if errors.As(err, &ee) {
 		return ee.Code
 	}
@@ -113,7 +116,7 @@ and hands over the fix.`,
 	fs.StringVar(&g.LogLevel, "log-level", "warn", "log level: debug, info, warn or error")
 	cmd.MarkFlagsMutuallyExclusive("from", "demo")
 
-	cmd.AddCommand(newSnapshotCmd(g), newVersionCmd(g))
+	cmd.AddCommand(newDoctorCmd(g), newSnapshotCmd(g), newVersionCmd(g))
 	return cmd
 }
 

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/bgpnet/kubectl-bgpnet/internal/checks"
 	"github.com/bgpnet/kubectl-bgpnet/internal/model"
 	"github.com/bgpnet/kubectl-bgpnet/internal/snapshot"
 )
@@ -77,5 +78,24 @@ func TestSummaryIncompleteSources(t *testing.T) {
 	}
 	if strings.Contains(out, "NODES  (incomplete") {
 		t.Error("an ok source must not be reported incomplete")
+	}
+}
+
+// docs/checks.md is generated from the registry and must stay in sync with it.
+func TestChecksReference(t *testing.T) {
+	var buf bytes.Buffer
+	if err := ChecksReference(&buf, checks.All()); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join("..", "..", "docs", "checks.md")
+	if *update {
+		if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil || !bytes.Equal(buf.Bytes(), want) {
+		t.Errorf("docs/checks.md is out of date (%v): run go test ./internal/report -run TestChecksReference -update", err)
 	}
 }

@@ -322,9 +322,13 @@ func runPoolExhausted(in *Input) []Finding {
 			}
 			continue
 		}
+		msg := fmt.Sprintf("pool %s has no free address (%s of %s used)", p.Name, used, total)
+		if free.Sign() > 0 {
+			msg = fmt.Sprintf("the operator reports pool %s has no free address (IPsAvailable %q), although only %s of its %s addresses are in use in this snapshot", p.Name, condFree, used, total)
+		}
 		f := Finding{
 			Subject: p.Ref(),
-			Message: fmt.Sprintf("pool %s has no free address (%s of %s used)", p.Name, used, total),
+			Message: msg,
 			Evidence: []Evidence{ev(model.SourcePools, ref(p.Ref()), "spec.blocks", blockList(p), "room for new Services"),
 				ev(model.SourceServices, nil, "status.loadBalancer.ingress", fmt.Sprintf("%s addresses of this pool allocated", used), "")},
 		}

@@ -29,7 +29,7 @@ References: docs bgp-control-plane-troubleshooting.rst ; https://github.com/cili
 		},
 		{
 			ID: "multiple-peering-policies-per-node", Title: "Several BGPv1 policies select one node", Severity: Error, Layer: LayerNodes,
-			Needs: []string{model.SourceNodes, model.SourcePeeringPolicies}, Versions: "1.12–1.18 (BGPv1)",
+			Needs: []string{model.SourceNodes}, Uses: []string{model.SourcePeeringPolicies}, Versions: "1.12–1.18 (BGPv1)",
 			Detects: "a node matched by more than one CiliumBGPPeeringPolicy",
 			Fixes:   "make the policies' nodeSelectors disjoint",
 			Explain: `Only one CiliumBGPPeeringPolicy may apply to a node. When a second one matches, the agent logs

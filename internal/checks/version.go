@@ -30,7 +30,7 @@ References: https://github.com/cilium/cilium/issues/47193 ; docs bgp-control-pla
 		},
 		{
 			ID: "bgpv1-removed-in-1-19", Title: "BGPv1 CiliumBGPPeeringPolicy is deprecated (1.18) or removed (1.19+)", Severity: Error, Layer: LayerVersion,
-			Needs: []string{model.SourcePeeringPolicies, model.SourceDaemonSets}, Versions: "deprecated 1.18, removed 1.19",
+			Needs: []string{model.SourceDaemonSets}, Uses: []string{model.SourcePeeringPolicies}, Versions: "deprecated 1.18, removed 1.19",
 			Detects: "CiliumBGPPeeringPolicy objects on an agent ≥1.18 (or of unknown version)",
 			Fixes:   "the equivalent CiliumBGPClusterConfig, CiliumBGPPeerConfig and CiliumBGPAdvertisement objects, generated",
 			Explain: `BGPv1 (CiliumBGPPeeringPolicy) was deprecated in Cilium 1.18 (PR #38397) and removed with its

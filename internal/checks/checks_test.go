@@ -1,0 +1,378 @@
+// SPDX-License-Identifier: Apache-2.0
+
+package checks
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/bgpnet/kubectl-bgpnet/internal/fix"
+	"github.com/bgpnet/kubectl-bgpnet/internal/model"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// cases break the healthy cluster in one way each; every check has at least one, and
+// the healthy cluster itself is the negative case of every check.
+var cases = []struct {
+	id      string
+	name    string
+	mutate  func(s *model.Snapshot)
+	subject string   // substring of the finding's subject
+	want    []string // substrings of the message, details or fix commands
+	sev     Severity // if set, the expected severity
+}{
+	// version
+	{id: "bgp-cp-not-enabled", name: "flag off", mutate: func(s *model.Snapshot) {
+		s.Cilium.Config.EnableBGPControlPlane = ptr(false)
+		s.Cilium.Config.Raw["enable-bgp-control-plane"] = "false"
+	}, subject: "bgp-control-plane", want: []string{"--set bgpControlPlane.enabled=true", "Cilium ignores them"}},
+	{id: "bgp-cp-not-enabled", name: "CRDs missing", mutate: func(s *model.Snapshot) {
+		s.BGP.ClusterConfigs = nil
+		setStatus(s, model.SourceClusterConfigs, model.StatusNotInstalled)
+	}, subject: "bgp-control-plane", want: []string{"no BGP CRD is installed"}},
+	{id: "bgpv1-removed-in-1-19", name: "policy on 1.19", mutate: func(s *model.Snapshot) { addPolicy(s, "v1", sel("old", "yes")) },
+		subject: "CiliumBGPPeeringPolicy/v1", sev: Error, want: []string{"removed in 1.19", "kind: CiliumBGPClusterConfig", "peerAddress: 192.168.1.1\n", "advertisementType: PodCIDR"}},
+	{id: "bgpv1-removed-in-1-19", name: "policy on 1.18", mutate: func(s *model.Snapshot) {
+		s.Cilium.Version = "1.18.4"
+		addPolicy(s, "v1", sel("old", "yes"))
+	}, subject: "CiliumBGPPeeringPolicy/v1", sev: Warning, want: []string{"deprecated"}},
+	{id: "bgpv1-removed-in-1-19", name: "unknown version", mutate: func(s *model.Snapshot) {
+		s.Cilium.Version = ""
+		addPolicy(s, "v1", sel("old", "yes"))
+	}, subject: "CiliumBGPPeeringPolicy/v1", sev: Warning, want: []string{"could not be determined"}},
+	{id: "v1-and-v2-configured-together", mutate: func(s *model.Snapshot) { addPolicy(s, "v1", sel("bgp", "on")) },
+		subject: "Node/n1", want: []string{"BGPv1 policy wins", "kubectl delete ciliumbgppeeringpolicy v1"}},
+	{id: "legacy-metallb-bgp-config", mutate: func(s *model.Snapshot) { s.Cilium.Config.Raw["bgp-announce-lb-ip"] = "true" },
+		subject: "bgp-control-plane", sev: Error, want: []string{"bgp-announce-lb-ip", "--set bgp.enabled=false"}},
+	{id: "bgp-status-report-disabled", mutate: func(s *model.Snapshot) {
+		s.Cilium.Config.EnableBGPControlPlaneStatusReport = ptr(false)
+		s.Cilium.Config.Raw["enable-bgp-control-plane-status-report"] = "false"
+	}, subject: "bgp-control-plane", want: []string{"statusReport.enabled=true"}},
+	{id: "router-id-missing-or-duplicate", name: "duplicate", mutate: func(s *model.Snapshot) {
+		s.BGP.NodeConfigs[0].Instances[0].RouterID = "10.0.0.1"
+		s.BGP.NodeConfigs[1].Instances[0].RouterID = "10.0.0.1"
+	}, subject: "RouterID/10.0.0.1", want: []string{"used by 2 nodes (n1, n2)", "routerID: 192.168.1.12"}},
+	{id: "router-id-missing-or-duplicate", name: "IPv6-only before 1.18", mutate: func(s *model.Snapshot) {
+		s.Cilium.Version = "1.17.3"
+		s.Cilium.Config.EnableIPv4 = ptr(false)
+	}, subject: "CiliumBGPNodeConfig/n1", want: []string{"cannot start"}},
+	{id: "address-family-disabled-in-cilium", mutate: func(s *model.Snapshot) { s.Cilium.Config.EnableIPv6 = ptr(false) },
+		subject: "Cluster/ipv6", want: []string{"2001:db8:100::/120", "--set ipv6.enabled=true"}},
+	{id: "kube-proxy-coexistence", mutate: func(s *model.Snapshot) {
+		s.KubeProxy = model.KubeProxy{Present: true, DaemonSet: &model.Workload{Kind: "DaemonSet", Namespace: "kube-system", Name: "kube-proxy", Ready: 2}}
+	}, subject: "DaemonSet/kube-system/kube-proxy", want: []string{"kubectl -n kube-system delete daemonset kube-proxy"}},
+	// nodes
+	{id: "nodeselector-matches-no-node", mutate: func(s *model.Snapshot) { s.BGP.ClusterConfigs[0].NodeSelector = sel("bgp", "yes") },
+		subject: "CiliumBGPClusterConfig/cc", want: []string{"selects none of the 2 nodes", "kubectl label node n1 bgp=yes --overwrite"}},
+	{id: "nodeselector-matches-no-node", name: "stale condition", mutate: func(s *model.Snapshot) {
+		s.BGP.ClusterConfigs[0].Conditions = []metav1.Condition{{Type: "cilium.io/NoMatchingNode", Status: metav1.ConditionTrue, Message: "No node matches"}}
+	}, subject: "CiliumBGPClusterConfig/cc", sev: Warning, want: []string{"stale"}},
+	{id: "multiple-peering-policies-per-node", mutate: func(s *model.Snapshot) {
+		s.BGP.ClusterConfigs = nil
+		addPolicy(s, "a", sel("bgp", "on"))
+		addPolicy(s, "b", nil)
+	}, subject: "Node/n1", want: []string{"selected by 2 CiliumBGPPeeringPolicys (a, b)"}},
+	{id: "conflicting-clusterconfigs", mutate: func(s *model.Snapshot) {
+		cc := s.BGP.ClusterConfigs[0]
+		cc.ObjectMeta = cilium(model.KindClusterConfig, "cc2", nil)
+		cc.NodeSelector = nil
+		s.BGP.ClusterConfigs = append(s.BGP.ClusterConfigs, cc)
+	}, subject: "Node/n2", want: []string{"cc, cc2"}},
+	{id: "nodeconfigoverride-name-mismatch", name: "not a node", mutate: func(s *model.Snapshot) {
+		s.BGP.NodeConfigOverrides = []model.NodeConfigOverride{{ObjectMeta: cilium(model.KindNodeConfigOverride, "n3", nil), Instances: []model.OverrideInstance{{Name: "i", RouterID: "1.1.1.1"}}}}
+	}, subject: "CiliumBGPNodeConfigOverride/n3", want: []string{"not named after any node"}},
+	{id: "nodeconfigoverride-name-mismatch", name: "instance and peer names", mutate: func(s *model.Snapshot) {
+		s.BGP.NodeConfigOverrides = []model.NodeConfigOverride{{ObjectMeta: cilium(model.KindNodeConfigOverride, "n1", nil), Instances: []model.OverrideInstance{
+			{Name: "instance-64512", RouterID: "1.1.1.1"}, {Name: "i", Peers: []model.OverridePeer{{Name: "rtr-4", LocalAddress: "192.168.1.11"}}}}}}
+	}, subject: "CiliumBGPNodeConfigOverride/n1", want: []string{`names instance "instance-64512"`}},
+	{id: "node-label-near-miss", name: "underscore key", mutate: func(s *model.Snapshot) { s.Nodes[1].Labels = map[string]string{"BGP": "on"} },
+		subject: "Node/n2", want: []string{"kubectl label node n2 bgp=on BGP-"}},
+	{id: "node-label-near-miss", name: "value True", mutate: func(s *model.Snapshot) {
+		s.BGP.ClusterConfigs[0].NodeSelector = sel("bgp-enabled", "true")
+		s.Nodes[0].Labels = map[string]string{"bgp-enabled": "true"}
+		s.Nodes[1].Labels = map[string]string{"bgp_enabled": "True"}
+	}, subject: "Node/n2", want: []string{"kubectl label node n2 bgp-enabled=true bgp_enabled-"}},
+	// sessions
+	{id: "session-not-established", name: "one node", mutate: func(s *model.Snapshot) { s.BGP.NodeConfigs[1].Status[0].Peers[0].PeeringState = "active" },
+		subject: "BGPPeer/n2/i/rtr4", want: []string{"is active", "1. node-not-configured-on-router"}},
+	{id: "session-not-established", name: "all nodes, OPEN seen, MD5", mutate: func(s *model.Snapshot) {
+		for i := range s.BGP.NodeConfigs {
+			s.BGP.NodeConfigs[i].Status[0].Peers[0].PeeringState = "open_confirm"
+		}
+		s.BGP.PeerConfigs[0].AuthSecretRef = "bgp-pw"
+		s.BGP.PeerConfigs[0].Conditions = []metav1.Condition{{Type: "cilium.io/MissingAuthSecret", Status: metav1.ConditionTrue, Message: "secret not found"}}
+	}, subject: "BGPPeer/n1/i/rtr4", want: []string{"no node has an established session", "1. md5-secret-missing-or-misplaced", "asn-mismatch"}},
+	{id: "session-not-established", name: "no status", mutate: func(s *model.Snapshot) { s.BGP.NodeConfigs[0].Status = nil },
+		subject: "BGPPeer/n1/i/rtr6", sev: Warning, want: []string{"reports no state"}},
+	{id: "timers-too-aggressive-or-unacceptable", name: "3/1", mutate: func(s *model.Snapshot) {
+		s.BGP.PeerConfigs[0].Timers = &model.Timers{HoldTimeSeconds: ptr(int32(3)), KeepAliveTimeSeconds: ptr(int32(2))}
+	}, subject: "CiliumBGPPeerConfig/pc", want: []string{"below 9 s", "more than a third", `"holdTimeSeconds":9`}},
+	{id: "timers-too-aggressive-or-unacceptable", name: "router imposed", mutate: func(s *model.Snapshot) {
+		s.BGP.NodeConfigs[0].Status[0].Peers[0].Timers.AppliedHoldTimeSeconds = 30
+	}, subject: "BGPPeer/n1/i/rtr4", sev: Info, want: []string{"hold time 30 s, configured 90 s"}},
+	// advertisements
+	{id: "advert-label-selector-mismatch", name: "family selects nothing", mutate: func(s *model.Snapshot) {
+		s.BGP.PeerConfigs[0].Families[1].Advertisements = sel("advertise", "bgp6")
+	}, subject: "CiliumBGPPeerConfig/pc", want: []string{"family ipv6/unicast", "kubectl label ciliumbgpadvertisement adv advertise=bgp6 --overwrite"}},
+	{id: "advert-label-selector-mismatch", name: "advertisement selected by nothing", mutate: func(s *model.Snapshot) {
+		s.BGP.Advertisements = append(s.BGP.Advertisements, model.Advertisement{ObjectMeta: cilium(model.KindAdvertisement, "extra", map[string]string{"advertise": "bgp2"}),
+			Advertisements: []model.AdvertisementEntry{{Type: "PodCIDR"}}})
+	}, subject: "CiliumBGPAdvertisement/extra", sev: Warning, want: []string{"selected by no PeerConfig family"}},
+	{id: "peerconfig-missing-or-no-advertisements", name: "no ref", mutate: func(s *model.Snapshot) { s.BGP.ClusterConfigs[0].Instances[0].Peers[1].PeerConfigRef = nil },
+		subject: "CiliumBGPClusterConfig/cc", sev: Warning, want: []string{"no peerConfigRef", `"path":"/spec/bgpInstances/0/peers/1/peerConfigRef"`}},
+	{id: "peerconfig-missing-or-no-advertisements", name: "missing", mutate: func(s *model.Snapshot) {
+		s.BGP.ClusterConfigs[0].Instances[0].Peers[0].PeerConfigRef = &model.PeerConfigRef{Name: "pcc"}
+	}, subject: "CiliumBGPClusterConfig/cc", sev: Error, want: []string{"pcc, which does not exist", `"value":"pc"`, "name: pcc"}},
+	{id: "peerconfig-missing-or-no-advertisements", name: "family without selector", mutate: func(s *model.Snapshot) { s.BGP.PeerConfigs[0].Families[0].Advertisements = nil },
+		subject: "CiliumBGPPeerConfig/pc", want: []string{"no advertisements selector"}},
+	{id: "service-advert-missing-selector", mutate: func(s *model.Snapshot) { s.BGP.Advertisements[0].Advertisements[1].Selector = nil },
+		subject: "CiliumBGPAdvertisement/adv", want: []string{"selects no Service", "never-used-value"}},
+	{id: "service-not-matched-by-advert", mutate: func(s *model.Snapshot) { s.Services[0].Labels = map[string]string{"announce": "no"} },
+		subject: "Service/web/app", want: []string{"not announced", "kubectl label service app -n web announce=yes --overwrite"}},
+	{id: "podcidr-advert-unsupported-ipam", mutate: func(s *model.Snapshot) { s.Cilium.Config.IPAM = "multi-pool" },
+		subject: "Cluster/ipam", want: []string{`IPAM mode "multi-pool"`, "advertisementType: CiliumPodIPPool"}},
+	{id: "loadbalancerclass-mismatch", mutate: func(s *model.Snapshot) { s.Services[0].LoadBalancerClass = ptr("metallb") },
+		subject: "Service/web/app", want: []string{`loadBalancerClass "metallb"`, "kubectl replace --force"}},
+	{id: "etp-local-withdrawal", name: "no BGP node", mutate: func(s *model.Snapshot) {
+		s.Services[0].ExternalTrafficPolicy = "Local"
+		s.Services[0].Endpoints.ReadyByNode = map[string]int{"n3": 2}
+	}, subject: "Service/web/app", sev: Error, want: []string{"advertised by no node", `"externalTrafficPolicy":"Cluster"`}},
+	{id: "etp-local-withdrawal", name: "no ready endpoint", mutate: func(s *model.Snapshot) {
+		s.Services[0].ExternalTrafficPolicy = "Local"
+		s.Services[0].Endpoints = model.ServiceEndpoints{}
+	}, subject: "Service/web/app", sev: Error, want: []string{"withdrawn from every node"}},
+	{id: "etp-local-withdrawal", name: "some off", mutate: func(s *model.Snapshot) {
+		s.Services[0].ExternalTrafficPolicy = "Local"
+		s.Services[0].Endpoints.ReadyByNode["n3"] = 1
+	}, subject: "Service/web/app", sev: Warning, want: []string{"n3 (1)"}},
+	{id: "wrong-service-address-type", name: "externalIPs not announced", mutate: func(s *model.Snapshot) {
+		s.Services = append(s.Services, model.Service{ObjectMeta: model.ObjectMeta{Kind: model.KindService, Namespace: "web", Name: "ext", Labels: map[string]string{"announce": "yes"}},
+			Type: "ClusterIP", ExternalIPs: []string{"192.0.2.7"}})
+	}, subject: "Service/web/ext", want: []string{"does not announce ExternalIP", `"path":"/spec/advertisements/1/service/addresses/-"`}},
+	{id: "wrong-service-address-type", name: "ClusterIP without external access", mutate: func(s *model.Snapshot) {
+		s.BGP.Advertisements[0].Advertisements[1].Service.Addresses = append(s.BGP.Advertisements[0].Advertisements[1].Service.Addresses, "ClusterIP")
+	}, subject: "CiliumBGPAdvertisement/adv", want: []string{"bpf.lbExternalClusterIP=true"}},
+	// LB-IPAM
+	{id: "lbipam-no-matching-pool", mutate: func(s *model.Snapshot) {
+		s.Pools[0].ServiceSelector = sel("pool", "a")
+		s.Services[0].Ingress = nil
+	}, subject: "Service/web/app", want: []string{"no enabled CiliumLoadBalancerIPPool", "kubectl label service app -n web pool=a"}},
+	{id: "lbipam-pool-exhausted", name: "full", mutate: func(s *model.Snapshot) {
+		s.Pools[0].Blocks = []model.PoolBlock{{CIDR: ptr(pfx("198.51.100.10/32"))}}
+		s.Services[0].Ingress = []model.IngressIP{{IP: "198.51.100.10"}}
+	}, subject: "CiliumLoadBalancerIPPool/pool", sev: Error, want: []string{"no free address (1 of 1 used)"}},
+	{id: "lbipam-pool-exhausted", name: "condition", mutate: func(s *model.Snapshot) {
+		s.Pools[0].Conditions = []metav1.Condition{{Type: "cilium.io/IPsAvailable", Status: metav1.ConditionUnknown, Message: "0"}}
+	}, subject: "CiliumLoadBalancerIPPool/pool", want: []string{"IPsAvailable"}},
+	{id: "lbipam-pool-conflict", name: "computed", mutate: func(s *model.Snapshot) {
+		s.Pools = append(s.Pools, model.LBPool{ObjectMeta: cilium(model.KindLBPool, "other", nil), Blocks: []model.PoolBlock{{CIDR: ptr(pfx("198.51.100.128/25"))}}})
+	}, subject: "CiliumLoadBalancerIPPool/", want: []string{"overlaps block"}},
+	{id: "lbipam-pool-conflict", name: "condition only", mutate: func(s *model.Snapshot) {
+		s.Pools[0].Conditions = []metav1.Condition{{Type: "io.cilium/conflict", Status: metav1.ConditionTrue, Reason: "cidr_overlap", Message: "overlaps"}}
+	}, subject: "CiliumLoadBalancerIPPool/pool", want: []string{"marks pool pool conflicting"}},
+	{id: "lbipam-pool-disabled", mutate: func(s *model.Snapshot) {
+		s.Pools[0].Disabled = true
+		s.Services[0].Ingress = nil
+	}, subject: "CiliumLoadBalancerIPPool/pool", sev: Error, want: []string{"only pool for 1 pending Service", `"disabled":false`}},
+	{id: "lbipam-first-last-ip", name: "unset", mutate: func(s *model.Snapshot) { s.Pools[0].AllowFirstLastIPs = "" },
+		subject: "CiliumLoadBalancerIPPool/pool", sev: Info, want: []string{"first and last address"}},
+	{id: "lbipam-first-last-ip", name: "network address handed out", mutate: func(s *model.Snapshot) {
+		s.Pools[0].AllowFirstLastIPs = "Yes"
+		s.Services[0].Ingress = []model.IngressIP{{IP: "198.51.100.0"}}
+	}, subject: "CiliumLoadBalancerIPPool/pool", sev: Warning, want: []string{"gave out 198.51.100.0"}},
+	{id: "lbipam-requested-ip-unsatisfied", mutate: func(s *model.Snapshot) {
+		s.Services[0].Annotations = map[string]string{"lbipam.cilium.io/ips": "203.0.113.9"}
+	}, subject: "Service/web/app", want: []string{"203.0.113.9, which lies in no pool"}},
+	{id: "lbipam-dual-stack-policy", mutate: func(s *model.Snapshot) {
+		s.Services[0].IPFamilyPolicy = "RequireDualStack"
+		s.Pools[0].Blocks = s.Pools[0].Blocks[:1]
+	}, subject: "Service/web/app", sev: Error, want: []string{"IPv6 is not available"}},
+	{id: "competing-lb-ipam-controllers", name: "k3s", mutate: func(s *model.Snapshot) {
+		s.LBControllers = []model.Workload{{Kind: "DaemonSet", Namespace: "kube-system", Name: "svclb-app-1234"}}
+	}, subject: "DaemonSet/kube-system/svclb-app-1234", want: []string{"k3s ServiceLB", "disable: [servicelb]"}},
+	{id: "competing-lb-ipam-controllers", name: "foreign IP", mutate: func(s *model.Snapshot) {
+		s.Services[0].Ingress = []model.IngressIP{{IP: "203.0.113.50"}}
+	}, subject: "Service/web/app", want: []string{"lies in no CiliumLoadBalancerIPPool"}},
+	{id: "lb-pool-overlaps-connected-subnet", mutate: func(s *model.Snapshot) {
+		s.Pools[0].Blocks = []model.PoolBlock{{CIDR: ptr(pfx("192.168.1.240/28"))}}
+		s.Services[0].Ingress = []model.IngressIP{{IP: "192.168.1.241"}}
+	}, subject: "CiliumLoadBalancerIPPool/pool", want: []string{"192.168.1.0/24", "web/app"}},
+	// L2
+	{id: "l2-prerequisites-missing", mutate: func(s *model.Snapshot) { addL2(s, true) },
+		subject: "Cluster/l2-announcements", want: []string{"enable-l2-announcements"}},
+	{id: "l2-policy-not-matching", name: "announces nothing", mutate: func(s *model.Snapshot) { addL2(s, false) },
+		subject: "CiliumL2AnnouncementPolicy/l2", want: []string{"announces nothing", `"loadBalancerIPs":true`}},
+	{id: "l2-policy-not-matching", name: "no node", mutate: func(s *model.Snapshot) {
+		addL2(s, true)
+		s.L2Policies[0].NodeSelector = sel("l2", "yes")
+	}, subject: "CiliumL2AnnouncementPolicy/l2", want: []string{"selects no node"}},
+	{id: "l2-etp-local-incompatible", mutate: func(s *model.Snapshot) {
+		addL2(s, true)
+		s.Services[0].ExternalTrafficPolicy = "Local"
+	}, subject: "Service/web/app", want: []string{"lease may have none of its backends"}},
+	{id: "l2-ipv6-ndp-gaps", name: "before 1.19", mutate: func(s *model.Snapshot) {
+		addL2(s, true)
+		s.Cilium.Version = "1.18.2"
+	}, subject: "Service/web/app", sev: Error, want: []string{"arrived in 1.19"}},
+	{id: "l2-ipv6-ndp-gaps", name: "NDP off", mutate: func(s *model.Snapshot) { addL2(s, true) },
+		subject: "Service/web/app", sev: Error, want: []string{"enable-ipv6-ndp", "--set-string extraConfig.enable-ipv6-ndp=true"}},
+	// datapath
+	{id: "native-routing-cidr-masquerade", name: "missing IPv4", mutate: func(s *model.Snapshot) { s.Cilium.Config.IPv4NativeRoutingCIDR = nil },
+		subject: "Cluster/masquerading", sev: Error, want: []string{"refuses to start", "--set ipv4NativeRoutingCIDR=10.42.0.0/22"}},
+	{id: "native-routing-cidr-masquerade", name: "too narrow", mutate: func(s *model.Snapshot) {
+		s.Cilium.Config.IPv4NativeRoutingCIDR = ptr(pfx("10.42.1.0/24"))
+	}, subject: "Cluster/masquerading", sev: Warning, want: []string{"10.42.2.0/24 (n2)"}},
+	{id: "no-return-route-without-masquerade", mutate: func(s *model.Snapshot) {
+		s.Cilium.Config.EnableIPv6Masquerade = ptr(false)
+		s.BGP.Advertisements[0].Advertisements = s.BGP.Advertisements[0].Advertisements[1:]
+	}, subject: "Cluster/masquerading", want: []string{"fd00:42:0:1::/64", "--set enableIPv6Masquerade=true"}},
+	{id: "mtu-overhead-dsr-tunnel-pmtu", name: "opt + UDP", mutate: func(s *model.Snapshot) {
+		s.Cilium.Config.BPFLBMode = "dsr"
+		s.Services[0].Ports = append(s.Services[0].Ports, model.ServicePort{Protocol: "UDP", Port: 443})
+	}, subject: "Cluster/load-balancer", want: []string{"24 bytes to every UDP datagram", "web/app UDP/443", "loadBalancer.mode=hybrid", "--set-mss 1452"}},
+	{id: "mtu-overhead-dsr-tunnel-pmtu", name: "geneve", mutate: func(s *model.Snapshot) {
+		s.Cilium.Config.BPFLBMode = "dsr"
+		s.Cilium.Config.BPFLBDSRDispatch = "geneve"
+		s.Cilium.Config.MTU = ptr(1500)
+	}, subject: "Cluster/load-balancer", want: []string{"geneve dispatch adds 82 bytes to every packet", "at least 1582"}},
+	{id: "ipv6-pods-on-lan-need-ndp", mutate: func(s *model.Snapshot) { s.Nodes[0].PodCIDRs[1] = pfx("fd00:1::/64") },
+		subject: "Node/n1", want: []string{"inside its own on-link prefix fd00:1::/64"}},
+	{id: "icmp-or-unknown-port-to-lb-vip", mutate: func(s *model.Snapshot) {},
+		subject: "Cluster/load-balancer", sev: Info, want: []string{"198.51.100.10 (web/app) answers TCP/443 only", "dropped (1.19+"}},
+	{id: "auto-direct-node-routes-across-l3", mutate: func(s *model.Snapshot) {
+		s.Cilium.Config.AutoDirectNodeRoutes = ptr(true)
+		s.Nodes[1].InternalIPs[0] = addr("192.168.2.12")
+	}, subject: "Cluster/routing", want: []string{"2 subnets", "directRoutingSkipUnreachable=true"}},
+}
+
+func setStatus(s *model.Snapshot, name string, st model.Status) {
+	for i := range s.Sources {
+		if s.Sources[i].Name == name {
+			s.Sources[i].Status = st
+		}
+	}
+}
+
+func addPolicy(s *model.Snapshot, name string, nodeSel *metav1.LabelSelector) {
+	setStatus(s, model.SourcePeeringPolicies, model.StatusOK)
+	s.BGP.PeeringPolicies = append(s.BGP.PeeringPolicies, model.PeeringPolicy{
+		ObjectMeta:   model.ObjectMeta{APIVersion: "cilium.io/v2alpha1", Kind: model.KindPeeringPolicy, Name: name},
+		NodeSelector: nodeSel,
+		VirtualRouters: []model.VirtualRouter{{LocalASN: 64512, ExportPodCIDR: ptr(true), Neighbors: []model.Neighbor{
+			{PeerAddress: "192.168.1.1/32", PeerASN: 64513, HoldTimeSeconds: ptr(int32(9)), KeepAliveTimeSeconds: ptr(int32(3))}}}},
+	})
+}
+
+func addL2(s *model.Snapshot, lbIPs bool) {
+	s.L2Policies = append(s.L2Policies, model.L2Policy{ObjectMeta: cilium(model.KindL2Policy, "l2", nil), LoadBalancerIPs: lbIPs, ServiceSelector: sel("announce", "yes")})
+}
+
+// findingText is everything a user reads of a finding.
+func findingText(f Finding) string {
+	parts := append([]string{f.Message}, f.Details...)
+	for _, e := range f.Evidence {
+		parts = append(parts, e.Field+" = "+e.Observed)
+	}
+	for _, p := range f.Fixes {
+		parts = append(parts, p.Commands...)
+		parts = append(parts, p.YAML())
+	}
+	return strings.Join(parts, "\n")
+}
+
+func TestHealthyClusterHasNoWarnings(t *testing.T) {
+	res := Run(healthy(), All())
+	for _, f := range res.Findings {
+		if f.Severity.Rank() >= Warning.Rank() {
+			t.Errorf("healthy cluster: %s %s: %s", f.ID, f.Subject, f.Message)
+		}
+	}
+	if len(res.Skipped) != 0 {
+		t.Errorf("healthy cluster skipped checks: %+v", res.Skipped)
+	}
+}
+
+func TestChecks(t *testing.T) {
+	for _, tc := range cases {
+		c, ok := Lookup(tc.id)
+		if !ok {
+			t.Fatalf("no check %s", tc.id)
+		}
+		t.Run(tc.id+"/"+tc.name, func(t *testing.T) {
+			// negative: the healthy cluster has no finding of this check (the ICMP
+			// information needs VIPs: without them it must stay silent too)
+			base := healthy()
+			if tc.id == "icmp-or-unknown-port-to-lb-vip" {
+				base.Services = nil
+			}
+			if fs := Run(base, []Check{c}).Findings; len(fs) != 0 {
+				t.Fatalf("healthy cluster: unexpected finding %s: %s", fs[0].Subject, fs[0].Message)
+			}
+			s := healthy()
+			tc.mutate(s)
+			s.Normalize()
+			res := Run(s, []Check{c})
+			if len(res.Skipped) > 0 {
+				t.Fatalf("skipped: %s", res.Skipped[0].Reason)
+			}
+			var hit *Finding
+			for i, f := range res.Findings {
+				if strings.Contains(f.Subject.String(), tc.subject) {
+					hit = &res.Findings[i]
+					break
+				}
+			}
+			if hit == nil {
+				t.Fatalf("no finding about %q; got %s", tc.subject, describe(res.Findings))
+			}
+			if tc.sev != "" && hit.Severity != tc.sev {
+				t.Errorf("severity %s, want %s", hit.Severity, tc.sev)
+			}
+			text := findingText(*hit)
+			for _, w := range tc.want {
+				if !strings.Contains(text, w) {
+					t.Errorf("finding lacks %q:\n%s", w, text)
+				}
+			}
+			if hit.ID != tc.id || hit.Layer != c.Layer || len(hit.Evidence) == 0 {
+				t.Errorf("finding shape: id %s layer %s evidence %d", hit.ID, hit.Layer, len(hit.Evidence))
+			}
+			for _, p := range hit.Fixes {
+				if len(p.Commands) == 0 || p.Title == "" || p.Risk == "" {
+					t.Errorf("fix without commands, title or risk: %+v", p)
+				}
+				if (p.Kind == fix.KindPatch || p.Kind == fix.KindJSONPatch) && p.Target == nil {
+					t.Errorf("patch without target: %+v", p)
+				}
+			}
+		})
+	}
+}
+
+// Every check has at least one positive case above.
+func TestEveryCheckIsTested(t *testing.T) {
+	tested := map[string]bool{}
+	for _, tc := range cases {
+		tested[tc.id] = true
+	}
+	for _, c := range All() {
+		if !tested[c.ID] {
+			t.Errorf("check %s has no test case", c.ID)
+		}
+		if c.Explain == "" || c.Detects == "" || c.Fixes == "" || c.Title == "" || c.Versions == "" || !strings.Contains(c.Explain, "References:") {
+			t.Errorf("check %s lacks documentation", c.ID)
+		}
+	}
+}
+
+func describe(fs []Finding) string {
+	var parts []string
+	for _, f := range fs {
+		parts = append(parts, fmt.Sprintf("[%s %s: %s]", f.ID, f.Subject, f.Message))
+	}
+	if len(parts) == 0 {
+		return "no findings"
+	}
+	return strings.Join(parts, " ")
+}

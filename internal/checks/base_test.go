@@ -56,7 +56,7 @@ func healthy() *model.Snapshot {
 					{Name: "rtr6", PeerAddress: "fd00:1::1", PeerASN: ptr(int64(64513)), PeerConfigRef: &model.PeerConfigRef{Name: "pc"}},
 				}}}}},
 			PeerConfigs: []model.PeerConfig{{ObjectMeta: cilium(model.KindPeerConfig, "pc", nil),
-				Timers: &model.Timers{HoldTimeSeconds: ptr(int32(90)), KeepAliveTimeSeconds: ptr(int32(30))},
+				Timers:   &model.Timers{HoldTimeSeconds: ptr(int32(90)), KeepAliveTimeSeconds: ptr(int32(30))},
 				Families: []model.Family{{AFI: "ipv4", SAFI: "unicast", Advertisements: sel("advertise", "bgp")}, {AFI: "ipv6", SAFI: "unicast", Advertisements: sel("advertise", "bgp")}}}},
 			Advertisements: []model.Advertisement{{ObjectMeta: cilium(model.KindAdvertisement, "adv", map[string]string{"advertise": "bgp"}),
 				Advertisements: []model.AdvertisementEntry{{Type: "PodCIDR"},
@@ -67,9 +67,9 @@ func healthy() *model.Snapshot {
 		Services: []model.Service{{
 			ObjectMeta: model.ObjectMeta{APIVersion: "v1", Kind: model.KindService, Namespace: "web", Name: "app", ResourceVersion: "5", Labels: map[string]string{"announce": "yes"}},
 			Type:       "LoadBalancer", ExternalTrafficPolicy: "Cluster", IPFamilyPolicy: "PreferDualStack",
-			Ports:      []model.ServicePort{{Protocol: "TCP", Port: 443}},
-			Ingress:    []model.IngressIP{{IP: "198.51.100.10"}, {IP: "2001:db8:100::10"}},
-			Endpoints:  model.ServiceEndpoints{Slices: 1, Total: 2, Ready: 2, ReadyByNode: map[string]int{"n1": 1, "n2": 1}},
+			Ports:     []model.ServicePort{{Protocol: "TCP", Port: 443}},
+			Ingress:   []model.IngressIP{{IP: "198.51.100.10"}, {IP: "2001:db8:100::10"}},
+			Endpoints: model.ServiceEndpoints{Slices: 1, Total: 2, Ready: 2, ReadyByNode: map[string]int{"n1": 1, "n2": 1}},
 		}},
 	}
 	for _, n := range []string{"n1", "n2"} {

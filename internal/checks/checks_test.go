@@ -111,6 +111,13 @@ var cases = []struct {
 	{id: "timers-too-aggressive-or-unacceptable", name: "router imposed", mutate: func(s *model.Snapshot) {
 		s.BGP.NodeConfigs[0].Status[0].Peers[0].Timers.AppliedHoldTimeSeconds = 30
 	}, subject: "BGPPeer/n1/i/rtr4", sev: Info, want: []string{"hold time 30 s, configured 90 s"}},
+	{id: "reconcile-error-tears-down-router", name: "NotIn without values", mutate: func(s *model.Snapshot) {
+		addPolicy(s, "v1", sel("old", "yes"))
+		s.BGP.PeeringPolicies[0].VirtualRouters[0].ServiceSelector = &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{{Key: "app", Operator: metav1.LabelSelectorOpNotIn}}}
+	}, subject: "CiliumBGPPeeringPolicy/v1", want: []string{"shut the whole virtual router down", "values set can't be empty"}},
+	{id: "reconcile-error-tears-down-router", name: "condition", mutate: func(s *model.Snapshot) {
+		s.BGP.NodeConfigs[0].Conditions = []metav1.Condition{{Type: "cilium.io/BGPReconcileError", Status: metav1.ConditionTrue, Reason: "ReconcileError", Message: "boom"}}
+	}, subject: "CiliumBGPNodeConfig/n1", want: []string{"reconcile error: boom"}},
 	// advertisements
 	{id: "advert-label-selector-mismatch", name: "family selects nothing", mutate: func(s *model.Snapshot) {
 		s.BGP.PeerConfigs[0].Families[1].Advertisements = sel("advertise", "bgp6")

@@ -13,6 +13,7 @@ import (
 
 func sessionChecks() []Check {
 	return []Check{
+		reconcileCheck(),
 		{
 			ID: "session-not-established", Title: "A BGP session is not established", Severity: Error, Layer: LayerSessions,
 			Needs: []string{model.SourceNodes, model.SourceNodeConfigs, model.SourceCiliumConfig}, Uses: []string{model.SourcePeerConfigs, model.SourceClusterConfigs},

@@ -462,7 +462,7 @@ func runICMPToVIP(in *Input) []Finding {
 	}
 	return []Finding{{
 		Subject:  clusterRef("load-balancer"),
-		Message:  fmt.Sprintf("ping to a LoadBalancer VIP is never answered by Cilium; only each Service's ports are. Other traffic to the %d VIPs is %s", total, behaviour),
+		Message:  fmt.Sprintf("ping to a LoadBalancer VIP is never answered by Cilium; only each Service's ports are. Other traffic to the %d %s is %s", total, plural(total, "VIP", "VIPs"), behaviour),
 		Details:  lines,
 		Evidence: []Evidence{ev(model.SourceServices, nil, "spec.ports", fmt.Sprintf("%d VIPs", total), "")},
 	}}

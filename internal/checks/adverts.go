@@ -10,6 +10,7 @@ import (
 	"github.com/bgpnet/kubectl-bgpnet/internal/fix"
 	"github.com/bgpnet/kubectl-bgpnet/internal/model"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 )
 
 // matchAllSelector is Cilium's documented "select everything" idiom for advertisement
@@ -120,9 +121,14 @@ References: docs bgp-control-plane-v2.rst (Service Virtual IPs) ; https://github
 	}
 }
 
-// advertsInUse returns the names of Advertisements some peer family of some node selects.
+// advertsInUse returns the names of Advertisements some peer family of some node
+// selects (computed once).
 func (in *Input) advertsInUse() map[string]bool {
+	if in.inUse != nil {
+		return in.inUse
+	}
 	used := map[string]bool{}
+	in.inUse = used
 	for _, v := range in.Views() {
 		for _, inst := range v.Instances {
 			for _, p := range inst.Peers {
@@ -155,7 +161,7 @@ func runAdvertLabelMismatch(in *Input) []Finding {
 			selectors = append(selectors, famSel{pc, j, f.Advertisements})
 			var hits int
 			for _, adv := range s.BGP.Advertisements {
-				if ok, _ := in.Selects(f.Advertisements, adv.Labels, model.NilMatchesNothing); ok {
+				if ok, _ := in.Selects(f.Advertisements, labels.Set(adv.Labels), model.NilMatchesNothing); ok {
 					hits++
 				}
 			}
@@ -186,7 +192,7 @@ func runAdvertLabelMismatch(in *Input) []Finding {
 		}
 		selectedByAny := false
 		for _, fs := range selectors {
-			if ok, _ := in.Selects(fs.sel, adv.Labels, model.NilMatchesNothing); ok {
+			if ok, _ := in.Selects(fs.sel, labels.Set(adv.Labels), model.NilMatchesNothing); ok {
 				selectedByAny = true
 			}
 		}

@@ -3,6 +3,7 @@
 package checks
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"sort"
@@ -135,21 +136,20 @@ func describeSource(st model.SourceStatus) string {
 }
 
 func sortFindings(fs []Finding) {
-	sort.SliceStable(fs, func(i, j int) bool {
-		a, b := fs[i], fs[j]
-		if a.Severity.Rank() != b.Severity.Rank() {
-			return a.Severity.Rank() > b.Severity.Rank()
+	slices.SortStableFunc(fs, func(a, b Finding) int {
+		if c := cmp.Compare(b.Severity.Rank(), a.Severity.Rank()); c != 0 {
+			return c
 		}
-		if la, lb := slices.Index(Layers, a.Layer), slices.Index(Layers, b.Layer); la != lb {
-			return la < lb
+		if c := cmp.Compare(slices.Index(Layers, a.Layer), slices.Index(Layers, b.Layer)); c != 0 {
+			return c
 		}
-		if a.ID != b.ID {
-			return a.ID < b.ID
+		if c := cmp.Compare(a.ID, b.ID); c != 0 {
+			return c
 		}
-		if sa, sb := a.Subject.String(), b.Subject.String(); sa != sb {
-			return sa < sb
+		if c := cmp.Compare(a.Subject.String(), b.Subject.String()); c != 0 {
+			return c
 		}
-		return a.Message < b.Message
+		return cmp.Compare(a.Message, b.Message)
 	})
 }
 

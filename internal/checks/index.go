@@ -8,7 +8,6 @@ import (
 
 	"github.com/bgpnet/kubectl-bgpnet/internal/model"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/labels"
 )
 
 // selectorIndex finds which of many label selectors match a label set without
@@ -50,7 +49,7 @@ func newSelectorIndex[T any](in *Input, all iter.Seq2[T, *metav1.LabelSelector],
 }
 
 // match returns the items whose selector selects lbls, in insertion order.
-func (ix *selectorIndex[T]) match(lbls labels.Set) []T {
+func (ix *selectorIndex[T]) match(lbls serviceLabels) []T {
 	var hits []entry[T]
 	try := func(e entry[T]) {
 		if ok, err := ix.in.Selects(e.sel, lbls, ix.nilMeans); err == nil && ok {
@@ -60,7 +59,7 @@ func (ix *selectorIndex[T]) match(lbls labels.Set) []T {
 	for _, e := range ix.always {
 		try(e)
 	}
-	for k, v := range lbls {
+	for k, v := range lbls.pairs {
 		for _, e := range ix.byPair[k+"="+v] {
 			try(e)
 		}

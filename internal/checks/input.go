@@ -22,11 +22,16 @@ type Input struct {
 	views      []model.NodeBGP
 	viewByNode map[string]*model.NodeBGP
 	selectors  map[*metav1.LabelSelector]compiled
-	svcLabels  map[*model.Service]labels.Set
-	poolIndex  *selectorIndex[*model.LBPool]
-	blockIx    *blockIndex
-	poolUse    map[*model.LBPool][]netip.Addr
-	svcByIP    map[netip.Addr][]*model.Service
+
+	poolIndex   *selectorIndex[*model.LBPool]
+	blockIx     *blockIndex
+	poolUse     map[*model.LBPool][]netip.Addr
+	svcByIP     map[netip.Addr][]*model.Service
+	lbServices  []*model.Service
+	nodes       map[string]*model.Node
+	inUse       map[string]bool
+	inPool      map[netip.Addr]bool
+	ingressList []ingress
 }
 
 type compiled struct {
@@ -40,7 +45,6 @@ func NewInput(s *model.Snapshot) *Input {
 		S:         s,
 		Version:   ParseVersion(s.Cilium.Version),
 		selectors: map[*metav1.LabelSelector]compiled{},
-		svcLabels: map[*model.Service]labels.Set{},
 	}
 }
 
@@ -64,7 +68,7 @@ func (in *Input) View(node string) *model.NodeBGP {
 
 // Selects evaluates a label selector with a compiled-selector cache. An invalid
 // selector selects nothing and returns its error.
-func (in *Input) Selects(sel *metav1.LabelSelector, lbls labels.Set, nilMeans model.NilSelector) (bool, error) {
+func (in *Input) Selects(sel *metav1.LabelSelector, lbls labels.Labels, nilMeans model.NilSelector) (bool, error) {
 	if sel == nil {
 		return bool(nilMeans), nil
 	}
@@ -80,21 +84,48 @@ func (in *Input) Selects(sel *metav1.LabelSelector, lbls labels.Set, nilMeans mo
 	return c.sel.Matches(lbls), nil
 }
 
-// ServiceLabels returns a Service's labels plus the keys Cilium adds for selectors
-// (io.kubernetes.service.name / .namespace), which pools and advertisements may use.
-func (in *Input) ServiceLabels(svc *model.Service) labels.Set {
-	if l, ok := in.svcLabels[svc]; ok {
-		return l
+// Keys Cilium adds to a Service's labels for pool and advertisement selectors.
+const (
+	svcNameKey      = "io.kubernetes.service.name"
+	svcNamespaceKey = "io.kubernetes.service.namespace"
+)
+
+// serviceLabels are a Service's labels plus the keys Cilium adds for selectors,
+// without copying the label map (tens of thousands of Services are matched).
+type serviceLabels struct{ svc *model.Service }
+
+// Lookup implements labels.Labels.
+func (l serviceLabels) Lookup(key string) (string, bool) {
+	switch key {
+	case svcNameKey:
+		return l.svc.Name, true
+	case svcNamespaceKey:
+		return l.svc.Namespace, true
 	}
-	l := make(labels.Set, len(svc.Labels)+2)
-	for k, v := range svc.Labels {
-		l[k] = v
-	}
-	l["io.kubernetes.service.name"] = svc.Name
-	l["io.kubernetes.service.namespace"] = svc.Namespace
-	in.svcLabels[svc] = l
-	return l
+	v, ok := l.svc.Labels[key]
+	return v, ok
 }
+
+// Has implements labels.Labels.
+func (l serviceLabels) Has(key string) bool { _, ok := l.Lookup(key); return ok }
+
+// Get implements labels.Labels.
+func (l serviceLabels) Get(key string) string { v, _ := l.Lookup(key); return v }
+
+// pairs yields every label, the added keys included.
+func (l serviceLabels) pairs(yield func(k, v string) bool) {
+	if !yield(svcNameKey, l.svc.Name) || !yield(svcNamespaceKey, l.svc.Namespace) {
+		return
+	}
+	for k, v := range l.svc.Labels {
+		if !yield(k, v) {
+			return
+		}
+	}
+}
+
+// ServiceLabels returns what pool and advertisement selectors see of a Service.
+func (in *Input) ServiceLabels(svc *model.Service) serviceLabels { return serviceLabels{svc} }
 
 // PoolsFor returns the enabled and disabled pools whose serviceSelector selects svc.
 func (in *Input) PoolsFor(svc *model.Service) []*model.LBPool {
@@ -110,15 +141,29 @@ func (in *Input) PoolsFor(svc *model.Service) []*model.LBPool {
 	return in.poolIndex.match(in.ServiceLabels(svc))
 }
 
-// LBServices returns the Services of type LoadBalancer.
+// LBServices returns the Services of type LoadBalancer (computed once).
 func (in *Input) LBServices() []*model.Service {
-	var out []*model.Service
-	for i := range in.S.Services {
-		if in.S.Services[i].Type == "LoadBalancer" {
-			out = append(out, &in.S.Services[i])
+	if in.lbServices == nil {
+		in.lbServices = make([]*model.Service, 0, len(in.S.Services))
+		for i := range in.S.Services {
+			if in.S.Services[i].Type == "LoadBalancer" {
+				in.lbServices = append(in.lbServices, &in.S.Services[i])
+			}
 		}
 	}
-	return out
+	return in.lbServices
+}
+
+// Node returns a node by name through an index (the snapshot's own lookup is linear).
+func (in *Input) Node(name string) (*model.Node, bool) {
+	if in.nodes == nil {
+		in.nodes = make(map[string]*model.Node, len(in.S.Nodes))
+		for i := range in.S.Nodes {
+			in.nodes[in.S.Nodes[i].Name] = &in.S.Nodes[i]
+		}
+	}
+	n, ok := in.nodes[name]
+	return n, ok
 }
 
 // Version is a Cilium version; Known is false when it could not be determined.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/bgpnet/kubectl-bgpnet/internal/fix"
 	"github.com/bgpnet/kubectl-bgpnet/internal/model"
+	"k8s.io/apimachinery/pkg/labels"
 )
 
 func l2Checks() []Check {
@@ -133,7 +134,7 @@ func runL2PolicyNotMatching(in *Input) []Finding {
 		}
 		nodes := 0
 		for _, n := range s.Nodes {
-			if ok, _ := in.Selects(p.NodeSelector, n.Labels, model.NilMatchesAll); ok {
+			if ok, _ := in.Selects(p.NodeSelector, labels.Set(n.Labels), model.NilMatchesAll); ok {
 				nodes++
 			}
 		}

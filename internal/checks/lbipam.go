@@ -264,20 +264,37 @@ func (in *Input) allowFirstLast(p *model.LBPool) bool {
 	return !in.Version.Before(1, 16) // unset: Yes since 1.16, No in 1.15
 }
 
+// ingress is one parsed LoadBalancer ingress address of a Service.
+type ingress struct {
+	svc  *model.Service
+	addr netip.Addr
+}
+
+// ingresses returns every parseable ingress address of the LoadBalancer Services,
+// parsed once per run.
+func (in *Input) ingresses() []ingress {
+	if in.ingressList == nil {
+		in.ingressList = make([]ingress, 0, len(in.LBServices()))
+		for _, svc := range in.LBServices() {
+			for _, ing := range svc.Ingress {
+				if a, err := netip.ParseAddr(ing.IP); err == nil {
+					in.ingressList = append(in.ingressList, ingress{svc, a})
+				}
+			}
+		}
+	}
+	return in.ingressList
+}
+
 // usage maps each pool to the ingress IPs allocated from it.
 func (in *Input) usage() map[*model.LBPool][]netip.Addr {
 	if in.poolUse == nil {
-		in.poolUse = map[*model.LBPool][]netip.Addr{}
-		for _, svc := range in.LBServices() {
-			for _, ing := range svc.Ingress {
-				a, err := netip.ParseAddr(ing.IP)
-				if err != nil {
-					continue
-				}
-				for _, b := range in.blocks().containing(a) {
-					in.poolUse[b.pool] = append(in.poolUse[b.pool], a)
-					break
-				}
+		in.poolUse = make(map[*model.LBPool][]netip.Addr, len(in.S.Pools))
+		in.inPool = make(map[netip.Addr]bool, len(in.ingresses()))
+		for _, ing := range in.ingresses() {
+			if bs := in.blocks().containing(ing.addr); len(bs) > 0 {
+				in.poolUse[bs[0].pool] = append(in.poolUse[bs[0].pool], ing.addr)
+				in.inPool[ing.addr] = true
 			}
 		}
 	}
@@ -287,6 +304,18 @@ func (in *Input) usage() map[*model.LBPool][]netip.Addr {
 func runPoolExhausted(in *Input) []Finding {
 	var out []Finding
 	use := in.usage()
+	// pending Services that ran out of addresses, by the pools that select them
+	waitingFor := map[*model.LBPool][]string{}
+	for _, svc := range in.LBServices() {
+		if !pending(svc) {
+			continue
+		}
+		if _, reason, _, _ := ipamCondition(svc); reason == "out_of_ips" {
+			for _, p := range in.PoolsFor(svc) {
+				waitingFor[p] = append(waitingFor[p], svc.Namespace+"/"+svc.Name)
+			}
+		}
+	}
 	for i := range in.S.Pools {
 		p := &in.S.Pools[i]
 		total := new(big.Int)
@@ -303,15 +332,7 @@ func runPoolExhausted(in *Input) []Finding {
 				condFree = c.Message
 			}
 		}
-		var waiting []string
-		for _, svc := range in.LBServices() {
-			if !pending(svc) {
-				continue
-			}
-			if _, reason, _, _ := ipamCondition(svc); reason == "out_of_ips" && slices.Contains(in.PoolsFor(svc), p) {
-				waiting = append(waiting, svc.Namespace+"/"+svc.Name)
-			}
-		}
+		waiting := waitingFor[p]
 		full := total.Sign() > 0 && free.Sign() <= 0 || condFree == "0"
 		if !full && len(waiting) == 0 {
 			if total.Sign() > 0 && new(big.Int).Mul(used, big.NewInt(10)).Cmp(new(big.Int).Mul(total, big.NewInt(9))) >= 0 {
@@ -629,22 +650,17 @@ func runCompetingControllers(in *Input) []Finding {
 	if len(s.Pools) == 0 {
 		return out
 	}
-	for _, svc := range in.LBServices() {
-		if !ciliumClass(svc.LoadBalancerClass) {
+	for _, ing := range in.ingresses() {
+		svc := ing.svc
+		if !ciliumClass(svc.LoadBalancerClass) || in.allocatedFromPool(ing.addr) {
 			continue
 		}
-		for _, ing := range svc.Ingress {
-			a, err := netip.ParseAddr(ing.IP)
-			if err != nil || len(in.blocks().containing(a)) > 0 {
-				continue
-			}
-			out = append(out, Finding{
-				Subject: svc.Ref(),
-				Message: fmt.Sprintf("Service %s/%s has address %s, which lies in no CiliumLoadBalancerIPPool: another controller assigned it (or its pool was removed)", svc.Namespace, svc.Name, ing.IP),
-				Evidence: []Evidence{ev(model.SourceServices, ref(svc.Ref()), "status.loadBalancer.ingress", ing.IP, "inside a CiliumLoadBalancerIPPool"),
-					cfgEv(s, "default-lb-service-ipam", `"lbipam"`)},
-			})
-		}
+		out = append(out, Finding{
+			Subject: svc.Ref(),
+			Message: fmt.Sprintf("Service %s/%s has address %s, which lies in no CiliumLoadBalancerIPPool: another controller assigned it (or its pool was removed)", svc.Namespace, svc.Name, ing.addr),
+			Evidence: []Evidence{ev(model.SourceServices, ref(svc.Ref()), "status.loadBalancer.ingress", ing.addr.String(), "inside a CiliumLoadBalancerIPPool"),
+				cfgEv(s, "default-lb-service-ipam", `"lbipam"`)},
+		})
 	}
 	if v := s.Cilium.Config.DefaultLBServiceIP; v != "" && v != "lbipam" {
 		out = append(out, Finding{
@@ -700,16 +716,18 @@ func runPoolOverlapsSubnet(in *Input) []Finding {
 	return out
 }
 
+// allocatedFromPool reports whether an ingress address lies in some pool.
+func (in *Input) allocatedFromPool(a netip.Addr) bool {
+	in.usage()
+	return in.inPool[a]
+}
+
 // servicesByIP maps each LoadBalancer ingress address to its Services (built once).
 func (in *Input) servicesByIP() map[netip.Addr][]*model.Service {
 	if in.svcByIP == nil {
-		in.svcByIP = map[netip.Addr][]*model.Service{}
-		for _, svc := range in.LBServices() {
-			for _, ing := range svc.Ingress {
-				if a, err := netip.ParseAddr(ing.IP); err == nil {
-					in.svcByIP[a] = append(in.svcByIP[a], svc)
-				}
-			}
+		in.svcByIP = make(map[netip.Addr][]*model.Service, len(in.ingresses()))
+		for _, ing := range in.ingresses() {
+			in.svcByIP[ing.addr] = append(in.svcByIP[ing.addr], ing.svc)
 		}
 	}
 	return in.svcByIP

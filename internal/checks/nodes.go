@@ -201,7 +201,7 @@ func runOverrideMismatch(in *Input) []Finding {
 		ccByName[s.BGP.ClusterConfigs[i].Name] = &s.BGP.ClusterConfigs[i]
 	}
 	for _, o := range s.BGP.NodeConfigOverrides {
-		if _, ok := s.Node(o.Name); !ok {
+		if _, ok := in.Node(o.Name); !ok {
 			f := Finding{
 				Subject:  o.Ref(),
 				Message:  fmt.Sprintf("CiliumBGPNodeConfigOverride %s is not named after any node: it applies nowhere", o.Name),
@@ -464,7 +464,7 @@ func runLabelNearMiss(in *Input) []Finding {
 				Message: fmt.Sprintf("node %s is not selected by %s %s but nearly is: %s", m.node, c.ref.Kind, c.ref.Name, strings.Join(m.changes, "; ")),
 				Evidence: []Evidence{
 					ev(c.source, ref(c.ref), "spec.nodeSelector", model.SelectorString(c.selector), ""),
-					ev(model.SourceNodes, ref(nodeRef(m.node)), "metadata.labels", labelString(in.S, m.node), model.SelectorString(c.selector)),
+					ev(model.SourceNodes, ref(nodeRef(m.node)), "metadata.labels", labelString(in, m.node), model.SelectorString(c.selector)),
 				},
 				Fixes: []fix.Proposal{m.fix},
 			}
@@ -474,8 +474,8 @@ func runLabelNearMiss(in *Input) []Finding {
 	return out
 }
 
-func labelString(s *model.Snapshot, node string) string {
-	n, ok := s.Node(node)
+func labelString(in *Input, node string) string {
+	n, ok := in.Node(node)
 	if !ok {
 		return ""
 	}

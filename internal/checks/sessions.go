@@ -113,8 +113,8 @@ func sessionFinding(in *Input, v model.NodeBGP, inst model.EffectiveInstance, p 
 	if upElsewhere > 0 {
 		causes = append(causes,
 			cause{"node-not-configured-on-router", fmt.Sprintf("%d other %s established with %s, so the peer is reachable and configured for them: the router probably lacks a neighbor for this node's address (%s)",
-				upElsewhere, plural(upElsewhere, "session is", "sessions are"), peerAddr(p), nodeAddrs(in.S, v.Node)),
-				"the router's neighbor list (FRR `show bgp summary`) has no entry for " + nodeAddrs(in.S, v.Node)},
+				upElsewhere, plural(upElsewhere, "session is", "sessions are"), peerAddr(p), nodeAddrs(in, v.Node)),
+				"the router's neighbor list (FRR `show bgp summary`) has no entry for " + nodeAddrs(in, v.Node)},
 			cause{"wrong-source-address-multihomed", "the node may open the session from another local address than the router expects",
 				"on the node: `ip route get " + peerAddr(p) + "` shows the source address; compare with the router's neighbor"},
 		)
@@ -142,7 +142,7 @@ func sessionFinding(in *Input, v model.NodeBGP, inst model.EffectiveInstance, p 
 			cause{"tcp179-filtered", "a firewall between node and router (host nftables, router zone policy, cloud security group, Cilium host firewall) drops BGP",
 				"`tcpdump -ni any tcp port 179` on the node shows SYNs without SYN-ACK"})
 	}
-	if hops := multihopNeeded(in.S, v.Node, p); hops != "" && (pc == nil || pc.EBGPMultihop == nil || *pc.EBGPMultihop <= 1) && p.PeerASN != inst.LocalASN {
+	if hops := multihopNeeded(in, v.Node, p); hops != "" && (pc == nil || pc.EBGPMultihop == nil || *pc.EBGPMultihop <= 1) && p.PeerASN != inst.LocalASN {
 		causes = append(causes, cause{"ebgp-multihop-missing", "the peer " + hops + ", but eBGP packets leave with TTL 1 unless ebgpMultihop is set",
 			"`ip route get " + peerAddr(p) + "` on the node shows a `via` gateway"})
 	}
@@ -176,8 +176,8 @@ func peerAddr(p model.EffectivePeer) string {
 	return "?"
 }
 
-func nodeAddrs(s *model.Snapshot, node string) string {
-	n, ok := s.Node(node)
+func nodeAddrs(in *Input, node string) string {
+	n, ok := in.Node(node)
 	if !ok || len(n.InternalIPs) == 0 {
 		return "unknown"
 	}
@@ -191,12 +191,12 @@ func nodeAddrs(s *model.Snapshot, node string) string {
 // multihopNeeded says why the peer looks more than one hop away, or "".
 // Without routing tables this is a heuristic: a peer outside the /24 (IPv4) or /64
 // (IPv6) of every node address of its family is unlikely to be on-link.
-func multihopNeeded(s *model.Snapshot, node string, p model.EffectivePeer) string {
+func multihopNeeded(in *Input, node string, p model.EffectivePeer) string {
 	peer, err := netip.ParseAddr(p.PeerAddress)
 	if err != nil {
 		return ""
 	}
-	n, ok := s.Node(node)
+	n, ok := in.Node(node)
 	if !ok {
 		return ""
 	}
@@ -213,7 +213,7 @@ func multihopNeeded(s *model.Snapshot, node string, p model.EffectivePeer) strin
 	if !sameFamily {
 		return ""
 	}
-	return "is outside the subnets of " + node + "'s addresses (" + nodeAddrs(s, node) + ")"
+	return "is outside the subnets of " + node + "'s addresses (" + nodeAddrs(in, node) + ")"
 }
 
 // onLinkGuess is the /24 or /64 around an address.

@@ -340,7 +340,7 @@ func routerIDOverrideFix(in *Input, nodes []string, instance string) []fix.Propo
 	var out []fix.Proposal
 	for i, n := range nodes {
 		id := fmt.Sprintf("10.255.%d.%d", (i+1)/250, (i+1)%250+1)
-		if node, ok := in.S.Node(n); ok {
+		if node, ok := in.Node(n); ok {
 			for _, a := range node.InternalIPs {
 				if a.Is4() {
 					id = a.String()

@@ -5,6 +5,9 @@ package model
 import (
 	"fmt"
 	"sort"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 )
 
 // NodeBGP is the effective BGP configuration of one node, the same shape whether it
@@ -75,21 +78,22 @@ func (s *Snapshot) ResolveBGP() []NodeBGP {
 	for i := range s.BGP.NodeConfigs {
 		ncs[s.BGP.NodeConfigs[i].Name] = &s.BGP.NodeConfigs[i]
 	}
+	m := newMatcher()
 	for _, n := range s.Nodes {
 		nb := NodeBGP{Node: n.Name}
 		for _, cc := range s.BGP.ClusterConfigs {
-			ok, err := Matches(cc.NodeSelector, n.Labels, NilMatchesAll)
+			ok, err := m.matches(cc.NodeSelector, n.Labels, NilMatchesAll)
 			if err != nil {
 				nb.Problems = append(nb.Problems, fmt.Sprintf("%s: %v", cc.Ref(), err))
 				continue
 			}
 			if ok {
 				nb.SelectedBy = append(nb.SelectedBy, cc.Ref())
-				nb.Instances = append(nb.Instances, s.v2Instances(cc, ovrs[n.Name], pcs)...)
+				nb.Instances = append(nb.Instances, s.v2Instances(cc, ovrs[n.Name], pcs, m)...)
 			}
 		}
 		for _, pp := range s.BGP.PeeringPolicies {
-			ok, err := Matches(pp.NodeSelector, n.Labels, NilMatchesAll)
+			ok, err := m.matches(pp.NodeSelector, n.Labels, NilMatchesAll)
 			if err != nil {
 				nb.Problems = append(nb.Problems, fmt.Sprintf("%s: %v", pp.Ref(), err))
 				continue
@@ -110,7 +114,7 @@ func (s *Snapshot) ResolveBGP() []NodeBGP {
 	return out
 }
 
-func (s *Snapshot) v2Instances(cc ClusterConfig, ovr *NodeConfigOverride, pcs map[string]*PeerConfig) []EffectiveInstance {
+func (s *Snapshot) v2Instances(cc ClusterConfig, ovr *NodeConfigOverride, pcs map[string]*PeerConfig, m *matcher) []EffectiveInstance {
 	var out []EffectiveInstance
 	for _, ci := range cc.Instances {
 		ei := EffectiveInstance{Name: ci.Name, Source: cc.Ref(), LocalPort: ci.LocalPort}
@@ -162,7 +166,7 @@ func (s *Snapshot) v2Instances(cc ClusterConfig, ovr *NodeConfigOverride, pcs ma
 			for _, f := range families {
 				ef := EffectiveFamily{AFI: f.AFI, SAFI: f.SAFI}
 				if cp.PeerConfigRef != nil && !ep.PeerConfigMissing {
-					ef.Advertisements = s.selectAdvertisements(f)
+					ef.Advertisements = m.advertisements(s, f)
 				}
 				ep.Families = append(ep.Families, ef)
 			}
@@ -173,15 +177,57 @@ func (s *Snapshot) v2Instances(cc ClusterConfig, ovr *NodeConfigOverride, pcs ma
 	return out
 }
 
-// selectAdvertisements returns the Advertisements whose labels match the family's
-// selector. A nil selector selects none: the family advertises nothing.
-func (s *Snapshot) selectAdvertisements(f Family) []Ref {
+// matcher caches compiled selectors and per-selector results for one resolution:
+// thousands of nodes share a handful of selectors.
+type matcher struct {
+	compiled map[*metav1.LabelSelector]compiledSelector
+	adverts  map[*metav1.LabelSelector][]Ref
+}
+
+type compiledSelector struct {
+	sel labels.Selector
+	err error
+}
+
+func newMatcher() *matcher {
+	return &matcher{compiled: map[*metav1.LabelSelector]compiledSelector{}, adverts: map[*metav1.LabelSelector][]Ref{}}
+}
+
+func (m *matcher) matches(sel *metav1.LabelSelector, lbls map[string]string, nilMeans NilSelector) (bool, error) {
+	if sel == nil {
+		return bool(nilMeans), nil
+	}
+	c, ok := m.compiled[sel]
+	if !ok {
+		s, err := metav1.LabelSelectorAsSelector(sel)
+		if err != nil {
+			err = fmt.Errorf("invalid label selector: %w", err)
+		}
+		c = compiledSelector{s, err}
+		m.compiled[sel] = c
+	}
+	if c.err != nil {
+		return false, c.err
+	}
+	return c.sel.Matches(labels.Set(lbls)), nil
+}
+
+// advertisements returns the Advertisements whose labels match the family's selector.
+// A nil selector selects none: the family advertises nothing.
+func (m *matcher) advertisements(s *Snapshot, f Family) []Ref {
+	if f.Advertisements == nil {
+		return nil
+	}
+	if refs, ok := m.adverts[f.Advertisements]; ok {
+		return refs
+	}
 	var refs []Ref
 	for _, adv := range s.BGP.Advertisements {
-		if ok, err := Matches(f.Advertisements, adv.Labels, NilMatchesNothing); err == nil && ok {
+		if ok, err := m.matches(f.Advertisements, adv.Labels, NilMatchesNothing); err == nil && ok {
 			refs = append(refs, adv.Ref())
 		}
 	}
+	m.adverts[f.Advertisements] = refs
 	return refs
 }
 

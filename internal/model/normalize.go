@@ -2,12 +2,15 @@
 
 package model
 
-import "sort"
+import (
+	"cmp"
+	"slices"
+)
 
 // Normalize orders every list of the snapshot by namespace and name and replaces
 // missing lists with empty ones, so equal cluster states serialise identically.
 func (s *Snapshot) Normalize() {
-	sort.Slice(s.Nodes, func(i, j int) bool { return s.Nodes[i].Name < s.Nodes[j].Name })
+	slices.SortStableFunc(s.Nodes, func(a, b Node) int { return cmp.Compare(a.Name, b.Name) })
 	sortByMeta(&s.BGP.PeeringPolicies, func(x PeeringPolicy) ObjectMeta { return x.ObjectMeta })
 	sortByMeta(&s.BGP.ClusterConfigs, func(x ClusterConfig) ObjectMeta { return x.ObjectMeta })
 	sortByMeta(&s.BGP.PeerConfigs, func(x PeerConfig) ObjectMeta { return x.ObjectMeta })
@@ -30,11 +33,11 @@ func sortByMeta[T any](xs *[]T, meta func(T) ObjectMeta) {
 		*xs = []T{}
 		return
 	}
-	sort.SliceStable(*xs, func(i, j int) bool {
-		a, b := meta((*xs)[i]), meta((*xs)[j])
-		if a.Namespace != b.Namespace {
-			return a.Namespace < b.Namespace
+	slices.SortStableFunc(*xs, func(x, y T) int {
+		a, b := meta(x), meta(y)
+		if c := cmp.Compare(a.Namespace, b.Namespace); c != 0 {
+			return c
 		}
-		return a.Name < b.Name
+		return cmp.Compare(a.Name, b.Name)
 	})
 }

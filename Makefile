@@ -21,6 +21,8 @@ build:
 
 demo: build
 	$(BIN) snapshot --demo
+	@echo
+	$(BIN) doctor --demo --fail-on never
 
 test:
 	hack/test.sh
@@ -42,6 +44,7 @@ fuzz:
 	hack/fuzz.sh $(FUZZTIME)
 
 bench: assets
+	$(GO) test -run '^$$' -bench . -benchtime 20x -timeout 30m ./internal/checks/
 	BGPNET_TEST_ASSETS=$$(hack/test-assets.sh) $(GO) test -run '^$$' -bench . -benchtime 3x -timeout 30m ./test/integration/
 
 assets:

@@ -196,10 +196,6 @@ func nodesSelectedTwice(in *Input, kind, source string) []Finding {
 func runOverrideMismatch(in *Input) []Finding {
 	s := in.S
 	var out []Finding
-	ccByName := map[string]*model.ClusterConfig{}
-	for i := range s.BGP.ClusterConfigs {
-		ccByName[s.BGP.ClusterConfigs[i].Name] = &s.BGP.ClusterConfigs[i]
-	}
 	for _, o := range s.BGP.NodeConfigOverrides {
 		if _, ok := in.Node(o.Name); !ok {
 			f := Finding{

@@ -7,9 +7,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"os"
 	"os/exec"
 	goruntime "runtime"
@@ -165,25 +162,14 @@ func (l *requestLog) take() []string {
 }
 
 func countingProxy(tb testing.TB, cfg *rest.Config) (string, *requestLog) {
-	target, err := url.Parse(cfg.Host)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	rt, err := rest.TransportFor(cfg)
-	if err != nil {
-		tb.Fatal(err)
-	}
 	log := &requestLog{}
-	rp := httputil.NewSingleHostReverseProxy(target)
-	rp.Transport = rt
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	url := adminProxy(tb, cfg, func(w http.ResponseWriter, r *http.Request, next http.Handler) {
 		log.mu.Lock()
 		log.reqs = append(log.reqs, r.Method+" "+r.URL.RequestURI())
 		log.mu.Unlock()
-		rp.ServeHTTP(w, r)
-	}))
-	tb.Cleanup(srv.Close)
-	return srv.URL, log
+		next.ServeHTTP(w, r)
+	})
+	return url, log
 }
 
 // perObjectGets returns the GETs that read one named object other than the single

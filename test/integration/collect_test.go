@@ -301,18 +301,7 @@ func TestSnapshotSlowKindTimesOut(t *testing.T) {
 // hangingProxy forwards to the API server with the admin's credentials, except that
 // requests whose path contains hang never get an answer (until the client gives up).
 func hangingProxy(t *testing.T, cfg *rest.Config, hang string) string {
-	t.Helper()
-	target, err := url.Parse(cfg.Host)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rt, err := rest.TransportFor(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rp := httputil.NewSingleHostReverseProxy(target)
-	rp.Transport = rt
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return adminProxy(t, cfg, func(w http.ResponseWriter, r *http.Request, next http.Handler) {
 		if strings.Contains(r.URL.Path, hang) {
 			select {
 			case <-r.Context().Done():
@@ -320,9 +309,26 @@ func hangingProxy(t *testing.T, cfg *rest.Config, hang string) string {
 			}
 			return
 		}
-		rp.ServeHTTP(w, r)
-	}))
-	t.Cleanup(srv.Close)
+		next.ServeHTTP(w, r)
+	})
+}
+
+// adminProxy serves plain HTTP on loopback and forwards to the API server with the
+// credentials of cfg; handle sees every request first.
+func adminProxy(tb testing.TB, cfg *rest.Config, handle func(w http.ResponseWriter, r *http.Request, next http.Handler)) string {
+	tb.Helper()
+	target, err := url.Parse(cfg.Host)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	rt, err := rest.TransportFor(cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	rp := httputil.NewSingleHostReverseProxy(target)
+	rp.Transport = rt
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handle(w, r, rp) }))
+	tb.Cleanup(srv.Close)
 	return srv.URL
 }
 

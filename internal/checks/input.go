@@ -4,7 +4,6 @@ package checks
 
 import (
 	"fmt"
-	"net/netip"
 	"regexp"
 	"strconv"
 
@@ -25,13 +24,12 @@ type Input struct {
 
 	poolIndex   *selectorIndex[*model.LBPool]
 	blockIx     *blockIndex
-	poolUse     map[*model.LBPool][]netip.Addr
-	svcByIP     map[netip.Addr][]*model.Service
+	poolUse     map[*model.LBPool][]ingress
 	lbServices  []*model.Service
 	nodes       map[string]*model.Node
 	inUse       map[string]bool
-	inPool      map[netip.Addr]bool
 	ingressList []ingress
+	byPool      map[*model.LBPool][]block
 }
 
 type compiled struct {

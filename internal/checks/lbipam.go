@@ -182,6 +182,17 @@ func (ix *blockIndex) containing(a netip.Addr) []block {
 	return out
 }
 
+// blocksOf returns the valid blocks of one pool (grouped once).
+func (in *Input) blocksOf(p *model.LBPool) []block {
+	if in.byPool == nil {
+		in.byPool = make(map[*model.LBPool][]block, len(in.S.Pools))
+		for _, b := range in.blocks().blocks {
+			in.byPool[b.pool] = append(in.byPool[b.pool], b)
+		}
+	}
+	return in.byPool[p]
+}
+
 // blocks returns the block index (built once).
 func (in *Input) blocks() *blockIndex {
 	if in.blockIx == nil {
@@ -264,37 +275,44 @@ func (in *Input) allowFirstLast(p *model.LBPool) bool {
 	return !in.Version.Before(1, 16) // unset: Yes since 1.16, No in 1.15
 }
 
-// ingress is one parsed LoadBalancer ingress address of a Service.
+// ingress is one parsed LoadBalancer ingress address of a Service, and the pool block
+// it was allocated from (nil when it lies in no pool).
 type ingress struct {
-	svc  *model.Service
-	addr netip.Addr
+	svc   *model.Service
+	addr  netip.Addr
+	block *block
 }
 
-// ingresses returns every parseable ingress address of the LoadBalancer Services,
-// parsed once per run.
+// ingresses returns every parseable ingress address of the LoadBalancer Services with
+// its pool block, worked out once per run.
 func (in *Input) ingresses() []ingress {
 	if in.ingressList == nil {
+		ix := in.blocks()
 		in.ingressList = make([]ingress, 0, len(in.LBServices()))
 		for _, svc := range in.LBServices() {
 			for _, ing := range svc.Ingress {
-				if a, err := netip.ParseAddr(ing.IP); err == nil {
-					in.ingressList = append(in.ingressList, ingress{svc, a})
+				a, err := netip.ParseAddr(ing.IP)
+				if err != nil {
+					continue
 				}
+				rec := ingress{svc: svc, addr: a}
+				if bs := ix.containing(a); len(bs) > 0 {
+					rec.block = &bs[0]
+				}
+				in.ingressList = append(in.ingressList, rec)
 			}
 		}
 	}
 	return in.ingressList
 }
 
-// usage maps each pool to the ingress IPs allocated from it.
-func (in *Input) usage() map[*model.LBPool][]netip.Addr {
+// usage maps each pool to the ingress addresses allocated from it.
+func (in *Input) usage() map[*model.LBPool][]ingress {
 	if in.poolUse == nil {
-		in.poolUse = make(map[*model.LBPool][]netip.Addr, len(in.S.Pools))
-		in.inPool = make(map[netip.Addr]bool, len(in.ingresses()))
+		in.poolUse = make(map[*model.LBPool][]ingress, len(in.S.Pools))
 		for _, ing := range in.ingresses() {
-			if bs := in.blocks().containing(ing.addr); len(bs) > 0 {
-				in.poolUse[bs[0].pool] = append(in.poolUse[bs[0].pool], ing.addr)
-				in.inPool[ing.addr] = true
+			if ing.block != nil {
+				in.poolUse[ing.block.pool] = append(in.poolUse[ing.block.pool], ing)
 			}
 		}
 	}
@@ -319,10 +337,8 @@ func runPoolExhausted(in *Input) []Finding {
 	for i := range in.S.Pools {
 		p := &in.S.Pools[i]
 		total := new(big.Int)
-		for _, b := range in.blocks().blocks {
-			if b.pool == p {
-				total.Add(total, capacity(b, in.allowFirstLast(p), p.Blocks[b.index]))
-			}
+		for _, b := range in.blocksOf(p) {
+			total.Add(total, capacity(b, in.allowFirstLast(p), p.Blocks[b.index]))
 		}
 		used := big.NewInt(int64(uniqueAddrs(use[p])))
 		free := new(big.Int).Sub(total, used)
@@ -364,10 +380,11 @@ func runPoolExhausted(in *Input) []Finding {
 	return out
 }
 
-func uniqueAddrs(as []netip.Addr) int {
-	seen := map[netip.Addr]bool{}
-	for _, a := range as {
-		seen[a] = true
+// uniqueAddrs counts distinct addresses (Services may share one with a sharing key).
+func uniqueAddrs(ings []ingress) int {
+	seen := make(map[netip.Addr]struct{}, len(ings))
+	for _, i := range ings {
+		seen[i.addr] = struct{}{}
 	}
 	return len(seen)
 }
@@ -479,11 +496,10 @@ func runFirstLastIP(in *Input) []Finding {
 			continue
 		}
 		var edge []string
-		for _, a := range in.usage()[p] {
-			for _, b := range in.blocks().containing(a) {
-				if b.pool == p && p.Blocks[b.index].CIDR != nil && (a == b.first || a == b.last) {
-					edge = append(edge, a.String())
-				}
+		for _, ing := range in.usage()[p] {
+			b := ing.block
+			if p.Blocks[b.index].CIDR != nil && (ing.addr == b.first || ing.addr == b.last) {
+				edge = append(edge, ing.addr.String())
 			}
 		}
 		if p.AllowFirstLastIPs != "" && len(edge) == 0 {
@@ -652,7 +668,7 @@ func runCompetingControllers(in *Input) []Finding {
 	}
 	for _, ing := range in.ingresses() {
 		svc := ing.svc
-		if !ciliumClass(svc.LoadBalancerClass) || in.allocatedFromPool(ing.addr) {
+		if !ciliumClass(svc.LoadBalancerClass) || ing.block != nil {
 			continue
 		}
 		out = append(out, Finding{
@@ -684,19 +700,11 @@ func runPoolOverlapsSubnet(in *Input) []Finding {
 	}
 	var out []Finding
 	for _, b := range in.blocks().blocks {
-		for p, nodes := range subnets {
-			if p.Addr().BitLen() != b.first.BitLen() || !(p.Contains(b.first) || p.Contains(b.last)) {
-				continue
-			}
+		for _, p := range overlappingSubnets(b, subnets) {
 			var exposed []string
-			for _, a := range in.usage()[b.pool] {
-				if !p.Contains(a) {
-					continue
-				}
-				for _, svc := range in.servicesByIP()[a] {
-					if !in.l2Announced(svc) {
-						exposed = append(exposed, svc.Namespace+"/"+svc.Name)
-					}
+			for _, ing := range in.usage()[b.pool] {
+				if p.Contains(ing.addr) && !in.l2Announced(ing.svc) {
+					exposed = append(exposed, ing.svc.Namespace+"/"+ing.svc.Name)
 				}
 			}
 			if len(exposed) == 0 && len(in.usage()[b.pool]) > 0 {
@@ -705,7 +713,7 @@ func runPoolOverlapsSubnet(in *Input) []Finding {
 			out = append(out, Finding{
 				Subject: b.pool.Ref(),
 				Message: fmt.Sprintf("block %s of pool %s lies in %s, the subnet of nodes %s: hosts on that LAN ARP/NDP for the VIPs and nobody answers (BGP only)",
-					b.text, b.pool.Name, p, joinSorted(nodes)),
+					b.text, b.pool.Name, p, joinSorted(subnets[p])),
 				Details: exposedDetail(exposed),
 				Evidence: []Evidence{ev(model.SourcePools, ref(b.pool.Ref()), fmt.Sprintf("spec.blocks[%d]", b.index), b.text, "outside "+p.String()),
 					ev(model.SourceNodes, nil, "status.addresses[InternalIP]", p.String()+" (assumed prefix length)", "")},
@@ -716,21 +724,27 @@ func runPoolOverlapsSubnet(in *Input) []Finding {
 	return out
 }
 
-// allocatedFromPool reports whether an ingress address lies in some pool.
-func (in *Input) allocatedFromPool(a netip.Addr) bool {
-	in.usage()
-	return in.inPool[a]
-}
-
-// servicesByIP maps each LoadBalancer ingress address to its Services (built once).
-func (in *Input) servicesByIP() map[netip.Addr][]*model.Service {
-	if in.svcByIP == nil {
-		in.svcByIP = make(map[netip.Addr][]*model.Service, len(in.ingresses()))
-		for _, ing := range in.ingresses() {
-			in.svcByIP[ing.addr] = append(in.svcByIP[ing.addr], ing.svc)
+// overlappingSubnets returns the node subnets a block overlaps: a map lookup of the
+// subnets around its first and last address, and a scan only for blocks wider than a
+// subnet (rare), so many pools and many nodes do not multiply.
+func overlappingSubnets(b block, subnets map[netip.Prefix][]string) []netip.Prefix {
+	var out []netip.Prefix
+	add := func(p netip.Prefix) {
+		if _, ok := subnets[p]; ok && !slices.Contains(out, p) {
+			out = append(out, p)
 		}
 	}
-	return in.svcByIP
+	add(onLinkGuess(b.first))
+	add(onLinkGuess(b.last))
+	if onLinkGuess(b.first) != onLinkGuess(b.last) {
+		for p := range subnets {
+			if p.Addr().BitLen() == b.first.BitLen() && !p.Addr().Less(b.first) && !b.last.Less(p.Addr()) {
+				add(p)
+			}
+		}
+	}
+	slices.SortFunc(out, func(x, y netip.Prefix) int { return x.Addr().Compare(y.Addr()) })
+	return out
 }
 
 func exposedDetail(svcs []string) []string {

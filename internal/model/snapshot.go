@@ -29,6 +29,8 @@ type Snapshot struct {
 	L2Policies []L2Policy `json:"l2Policies"`
 	// Services are Services of type LoadBalancer and Services with externalIPs.
 	Services []Service `json:"services"`
+	// Agents is the agents' live BGP view per node (source "agents"), when collected.
+	Agents []AgentNode `json:"agents,omitempty"`
 }
 
 // Cluster identifies the cluster a snapshot was taken from.

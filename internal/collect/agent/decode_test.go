@@ -70,7 +70,7 @@ func TestDecodeRoutes(t *testing.T) {
 func TestBadOutput(t *testing.T) {
 	tests := []struct {
 		name, out, want string
-		disabled       bool
+		disabled        bool
 	}{
 		{"disabled", "BGP Control Plane is disabled\n", "", true},
 		{"empty", "  \n", "empty output", false},

@@ -24,6 +24,7 @@ const (
 
 type doctorOptions struct {
 	*GlobalOptions
+	agents  AgentOptions
 	output  string
 	failOn  string
 	only    []string
@@ -73,6 +74,7 @@ Exit status: 0 when nothing at or above --fail-on was found, 1 when something wa
 	f.StringSliceVar(&o.skip, "skip", nil, "do not run these checks")
 	f.StringVar(&o.explain, "explain", "", "print the explanation of one check and exit")
 	f.BoolVar(&o.list, "list", false, "list every check and exit")
+	o.agents.addFlags(f)
 	f.StringVar(&o.color, "color", "auto", "colour text output: auto (when stdout is a terminal and NO_COLOR is unset), always or never")
 	_ = cmd.RegisterFlagCompletionFunc("check", completeCheckIDs)
 	_ = cmd.RegisterFlagCompletionFunc("skip", completeCheckIDs)
@@ -109,6 +111,9 @@ func (o *doctorOptions) Validate() error {
 	if err := oneOf("color", o.color, "auto", "always", "never"); err != nil {
 		return err
 	}
+	if err := o.agents.validate(); err != nil {
+		return err
+	}
 	if o.explain != "" {
 		if _, ok := checks.Lookup(o.explain); !ok {
 			_, err := checks.Select([]string{o.explain}, nil)
@@ -129,7 +134,9 @@ func (o *doctorOptions) Run(cmd *cobra.Command) error {
 	case o.list:
 		return listChecks(o.Out, o.selected)
 	}
-	s, err := o.Snapshot(cmd.Context())
+	stop := spin(o.ErrOut, "collecting…")
+	s, err := o.SnapshotWithAgents(cmd.Context(), o.agents)
+	stop()
 	if err != nil {
 		return &ExitError{Code: exitBroken, Err: err}
 	}

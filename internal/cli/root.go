@@ -38,6 +38,7 @@ type GlobalOptions struct {
 	genericiooptions.IOStreams
 	Logger  *slog.Logger
 	closers []io.Closer
+	clients *kubeClients
 }
 
 // ExitError carries a process exit code out of a command.
@@ -116,7 +117,7 @@ and hands over the fix.`,
 	fs.StringVar(&g.LogLevel, "log-level", "warn", "log level: debug, info, warn or error")
 	cmd.MarkFlagsMutuallyExclusive("from", "demo")
 
-	cmd.AddCommand(newDoctorCmd(g), newSnapshotCmd(g), newVersionCmd(g))
+	cmd.AddCommand(newDoctorCmd(g), newPeersCmd(g), newSnapshotCmd(g), newVersionCmd(g))
 	return cmd
 }
 

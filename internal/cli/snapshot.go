@@ -13,6 +13,7 @@ import (
 
 type snapshotOptions struct {
 	*GlobalOptions
+	agents     AgentOptions
 	output     string
 	outputFile string
 }
@@ -43,6 +44,7 @@ command with --from FILE.`,
 	}
 	cmd.Flags().StringVarP(&o.output, "output", "o", "summary", "output format: summary, json or yaml")
 	cmd.Flags().StringVar(&o.outputFile, "output-file", "", "write the output to this file (written atomically) instead of stdout")
+	o.agents.addFlags(cmd.Flags())
 	return cmd
 }
 
@@ -55,12 +57,17 @@ func (o *snapshotOptions) Complete(cmd *cobra.Command) {
 
 // Validate checks the flags.
 func (o *snapshotOptions) Validate() error {
-	return oneOf("output", o.output, "summary", "json", "yaml")
+	if err := oneOf("output", o.output, "summary", "json", "yaml"); err != nil {
+		return err
+	}
+	return o.agents.validate()
 }
 
 // Run collects (or loads) the snapshot and writes it.
 func (o *snapshotOptions) Run(cmd *cobra.Command) error {
-	s, err := o.Snapshot(cmd.Context())
+	stop := spin(o.ErrOut, "collecting snapshot…")
+	s, err := o.SnapshotWithAgents(cmd.Context(), o.agents)
+	stop()
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,11 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"time"
+
+	"github.com/bgpnet/kubectl-bgpnet/internal/collect/agent"
+	"github.com/bgpnet/kubectl-bgpnet/internal/views"
+	"github.com/spf13/pflag"
 
 	"github.com/bgpnet/kubectl-bgpnet/internal/collect/kube"
 	"github.com/bgpnet/kubectl-bgpnet/internal/model"
@@ -31,7 +36,17 @@ func (g *GlobalOptions) Snapshot(ctx context.Context) (*model.Snapshot, error) {
 	return g.collect(ctx)
 }
 
-func (g *GlobalOptions) collect(ctx context.Context) (*model.Snapshot, error) {
+// kubeClients are the clients of one command run, built once.
+type kubeClients struct {
+	cfg  *rest.Config
+	core kubernetes.Interface
+	dyn  dynamic.Interface
+}
+
+func (g *GlobalOptions) kube() (*kubeClients, error) {
+	if g.clients != nil {
+		return g.clients, nil
+	}
 	cfg, err := g.ConfigFlags.ToRESTConfig()
 	if err != nil {
 		return nil, fmt.Errorf("load kubeconfig (or use --demo / --from FILE): %w", err)
@@ -40,6 +55,16 @@ func (g *GlobalOptions) collect(ctx context.Context) (*model.Snapshot, error) {
 	if err != nil {
 		return nil, err
 	}
+	g.clients = &kubeClients{cfg: cfg, core: core, dyn: dyn}
+	return g.clients, nil
+}
+
+func (g *GlobalOptions) collect(ctx context.Context) (*model.Snapshot, error) {
+	kc, err := g.kube()
+	if err != nil {
+		return nil, err
+	}
+	cfg, core, dyn := kc.cfg, kc.core, kc.dyn
 	s := kube.New(core, dyn, kube.Options{
 		CiliumNamespace: g.CiliumNamespace,
 		Timeout:         g.Timeout,
@@ -59,6 +84,66 @@ func (g *GlobalOptions) collect(ctx context.Context) (*model.Snapshot, error) {
 			s.Cluster.Context = *c
 		}
 	}
+	return s, nil
+}
+
+// AgentOptions say whether and how to read the agents' live view.
+type AgentOptions struct {
+	// Mode: "auto" execs only into the agents of BGP nodes whose session state is not
+	// in CiliumBGPNodeConfig status, "always" into every agent, "never" into none.
+	Mode        string
+	Concurrency int
+	Timeout     time.Duration
+	// Routes also reads each agent's advertised routes (implies exec into every agent).
+	Routes bool
+}
+
+// addFlags registers the agent flags on a command.
+func (a *AgentOptions) addFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&a.Mode, "agents", "auto", "read the agents' live state by exec: auto (only where CiliumBGPNodeConfig status is missing), always or never")
+	fs.IntVar(&a.Concurrency, "agent-concurrency", 16, "agents queried at once")
+	fs.DurationVar(&a.Timeout, "agent-timeout", 20*time.Second, "time limit for each agent")
+}
+
+func (a *AgentOptions) validate() error {
+	if err := oneOf("agents", a.Mode, "auto", "always", "never"); err != nil {
+		return err
+	}
+	if a.Concurrency < 1 {
+		return fmt.Errorf("--agent-concurrency must be at least 1, got %d", a.Concurrency)
+	}
+	return nil
+}
+
+// SnapshotWithAgents returns the snapshot plus, for a live cluster, the agents' view
+// as the options ask (a saved or demo snapshot keeps whatever it holds).
+func (g *GlobalOptions) SnapshotWithAgents(ctx context.Context, ao AgentOptions) (*model.Snapshot, error) {
+	s, err := g.Snapshot(ctx)
+	if err != nil || g.Demo || g.From != "" {
+		return s, err
+	}
+	var nodes []string
+	switch {
+	case ao.Mode == "never":
+		s.Sources = append(s.Sources, model.SourceStatus{Name: model.SourceAgents, Status: model.StatusSkipped, Message: "--agents never"})
+		return s, nil
+	case ao.Mode == "auto" && !ao.Routes:
+		nodes = views.NodesNeedingAgents(s)
+		if len(nodes) == 0 {
+			s.Sources = append(s.Sources, model.SourceStatus{Name: model.SourceAgents, Status: model.StatusSkipped,
+				Message: "not needed: every BGP node reports its sessions in CiliumBGPNodeConfig status (--agents always to exec anyway)"})
+			return s, nil
+		}
+	}
+	kc, err := g.kube()
+	if err != nil {
+		return nil, err
+	}
+	agents, st := agent.Collect(ctx, kc.core, agent.KubeExecutor{Config: kc.cfg, Client: kc.core}, agent.Options{
+		Namespace: g.CiliumNamespace, Concurrency: ao.Concurrency, Timeout: ao.Timeout, Routes: ao.Routes, Nodes: nodes, Logger: g.Logger,
+	})
+	s.Agents = agents
+	s.Sources = append(s.Sources, st)
 	return s, nil
 }
 

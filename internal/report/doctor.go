@@ -207,7 +207,7 @@ func plural(n int, one, many string) string {
 func problemSources(srcs []model.SourceStatus) []model.SourceStatus {
 	var out []model.SourceStatus
 	for _, s := range srcs {
-		if s.Status != model.StatusOK && s.Status != model.StatusNotInstalled {
+		if s.Status != model.StatusOK && s.Status != model.StatusNotInstalled && s.Status != model.StatusSkipped {
 			out = append(out, s)
 		}
 	}

@@ -107,6 +107,37 @@ func TestAgentCollection(t *testing.T) {
 		t.Errorf("collection took %s with a 4s per-agent timeout", elapsed)
 	}
 
+	// the peers command shows the agents' sessions, says where they came from, and lists
+	// the agents that failed after the table
+	kc := testenv.Kubeconfig(t, env.Config)
+	code, out, errOut := runCLI(t, "--kubeconfig", kc, "peers", "--agents", "always", "--agent-timeout", "4s", "-o", "json")
+	if code != 0 {
+		t.Fatalf("peers: %d %s", code, errOut)
+	}
+	var doc struct {
+		Peers []struct {
+			Node, Peer, State, Source string
+		}
+		Sources []struct{ Name, Status, Message string }
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Peers) != 3 || doc.Peers[0].Node != "rest" || doc.Peers[0].Source != "agent" || doc.Peers[0].State != "established" || doc.Peers[2].State != "active" {
+		t.Errorf("peers rows: %+v", doc.Peers)
+	}
+	problems := map[string]string{}
+	for _, s := range doc.Sources {
+		problems[s.Name] = s.Status
+	}
+	if problems["agent hang"] != "timeout" || problems["agent garbage"] != "error" || problems["agent disabled"] != "not-installed" {
+		t.Errorf("problems listed: %+v", doc.Sources)
+	}
+	_, text, _ := runCLI(t, "--kubeconfig", kc, "peers", "--agents", "always", "--agent-timeout", "4s")
+	if !strings.Contains(text, "Not read completely:") || !strings.Contains(text, "agent hang: timeout") {
+		t.Errorf("table output:\n%s", text)
+	}
+
 	// a user who may list pods but not exec: every agent forbidden, said so
 	admin := kubernetes.NewForConfigOrDie(env.Config)
 	role := &rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Name: "pods-read", Namespace: "kube-system"},

@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: Apache-2.0
+
+// Package views derives the tables bgpnet shows (peers, routes, pools, nodes) from a
+// snapshot. It is pure: the CLI prints these rows and the TUI will show them.
+package views
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/bgpnet/kubectl-bgpnet/internal/model"
+)
+
+// Where a fact came from.
+const (
+	FromNodeConfig = "CiliumBGPNodeConfig"
+	FromAgent      = "agent"
+	FromConfig     = "config only"
+)
+
+// PeerRow is one session of one node.
+type PeerRow struct {
+	Node        string        `json:"node"`
+	Instance    string        `json:"instance"`
+	Peer        string        `json:"peer"`
+	PeerAddress string        `json:"peerAddress"`
+	LocalASN    int64         `json:"localASN"`
+	PeerASN     int64         `json:"peerASN"`
+	State       string        `json:"state"`
+	Uptime      time.Duration `json:"uptimeNanoseconds,omitempty"`
+	Families    []Family      `json:"families,omitempty"`
+	// Source says where the state came from: CiliumBGPNodeConfig status, the agent, or
+	// only the configuration (no state reported anywhere).
+	Source           string   `json:"source"`
+	AppliedHold      int64    `json:"appliedHoldTimeSeconds,omitempty"`
+	AppliedKeepalive int64    `json:"appliedKeepaliveSeconds,omitempty"`
+	GracefulRestart  bool     `json:"gracefulRestart,omitempty"`
+	Capabilities     []string `json:"remoteCapabilities,omitempty"`
+}
+
+// Family is the route count of one address family.
+type Family struct {
+	Name       string `json:"family"`
+	Received   int64  `json:"received"`
+	Advertised int64  `json:"advertised"`
+}
+
+// String renders "ipv4/unicast 0/2".
+func (f Family) String() string {
+	return fmt.Sprintf("%s %d/%d", f.Name, f.Received, f.Advertised)
+}
+
+// Peers lists every session: from CiliumBGPNodeConfig status when the node has one,
+// else from the agent, else from the configuration alone (state "unknown").
+func Peers(s *model.Snapshot) []PeerRow {
+	var rows []PeerRow
+	for _, v := range s.ResolveBGP() {
+		fromStatus := false
+		for _, inst := range v.Instances {
+			for _, p := range inst.Peers {
+				if p.Status == nil {
+					continue
+				}
+				fromStatus = true
+				r := PeerRow{Node: v.Node, Instance: inst.Name, Peer: p.Name, PeerAddress: orS(p.Status.PeerAddress, p.PeerAddress),
+					LocalASN: inst.LocalASN, PeerASN: p.PeerASN, State: p.Status.PeeringState, Source: FromNodeConfig}
+				if p.Status.PeerASN != nil {
+					r.PeerASN = *p.Status.PeerASN
+				}
+				if p.Status.EstablishedTime != nil && strings.EqualFold(r.State, "established") {
+					r.Uptime = s.CollectedAt.Sub(*p.Status.EstablishedTime).Round(time.Second)
+				}
+				if t := p.Status.Timers; t != nil {
+					r.AppliedHold, r.AppliedKeepalive = int64(t.AppliedHoldTimeSeconds), int64(t.AppliedKeepaliveSeconds)
+				}
+				for _, rc := range p.Status.RouteCount {
+					r.Families = append(r.Families, Family{Name: rc.AFI + "/" + rc.SAFI, Received: int64(rc.Received), Advertised: int64(rc.Advertised)})
+				}
+				rows = append(rows, r)
+			}
+		}
+		if fromStatus {
+			continue
+		}
+		if a, ok := s.Agent(v.Node); ok && a.Status == model.StatusOK {
+			for _, p := range a.Peers {
+				r := PeerRow{Node: v.Node, Instance: p.Instance, Peer: p.Name, PeerAddress: p.PeerAddress, LocalASN: p.LocalASN, PeerASN: p.PeerASN,
+					State: p.State, Uptime: p.Uptime, Source: FromAgent, AppliedHold: p.AppliedHold, AppliedKeepalive: p.AppliedKeepalive,
+					GracefulRestart: p.GracefulRestart, Capabilities: p.RemoteCapabilities}
+				for _, f := range p.Families {
+					r.Families = append(r.Families, Family{Name: f.AFI + "/" + f.SAFI, Received: f.Received, Advertised: f.Advertised})
+				}
+				rows = append(rows, r)
+			}
+			continue
+		}
+		for _, inst := range v.Instances {
+			for _, p := range inst.Peers {
+				r := PeerRow{Node: v.Node, Instance: inst.Name, Peer: p.Name, PeerAddress: p.PeerAddress, LocalASN: inst.LocalASN, PeerASN: p.PeerASN,
+					State: "unknown", Source: FromConfig}
+				for _, f := range p.Families {
+					r.Families = append(r.Families, Family{Name: f.AFI + "/" + f.SAFI})
+				}
+				rows = append(rows, r)
+			}
+		}
+	}
+	sort.SliceStable(rows, func(i, j int) bool {
+		if rows[i].Node != rows[j].Node {
+			return rows[i].Node < rows[j].Node
+		}
+		if rows[i].Instance != rows[j].Instance {
+			return rows[i].Instance < rows[j].Instance
+		}
+		return rows[i].Peer < rows[j].Peer
+	})
+	return rows
+}
+
+// NodesNeedingAgents returns the BGP-selected nodes whose session state the API does
+// not hold (no CiliumBGPNodeConfig status): only those need an exec into the agent.
+func NodesNeedingAgents(s *model.Snapshot) []string {
+	var out []string
+	for _, v := range s.ResolveBGP() {
+		if len(v.SelectedBy) == 0 {
+			continue
+		}
+		has := false
+		for _, inst := range v.Instances {
+			for _, p := range inst.Peers {
+				has = has || p.Status != nil
+			}
+		}
+		if !has {
+			out = append(out, v.Node)
+		}
+	}
+	return out
+}
+
+func orS(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}

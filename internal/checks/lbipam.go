@@ -127,57 +127,23 @@ References: exikle Artemis-Cluster BGP notes ; https://github.com/cilium/cilium/
 	}
 }
 
-// block is one pool block as an address range.
+// block is one pool block as an address range, with its text for messages.
 type block struct {
-	pool        *model.LBPool
-	index       int
-	first, last netip.Addr
-	text        string
+	model.PoolBlockRef
+	text string
 }
 
-// poolBlocks returns every valid block of every pool, sorted by first address.
-func (in *Input) poolBlocks() []block {
-	var out []block
-	for i := range in.S.Pools {
-		p := &in.S.Pools[i]
-		for j, b := range p.Blocks {
-			if first, last, ok := b.Range(); ok {
-				out = append(out, block{p, j, first, last, b.String()})
-			}
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].first.Less(out[j].first) })
-	return out
-}
-
-// blockIndex finds the blocks containing an address in O(log n).
+// blockIndex wraps the model's pool index with the blocks' texts.
 type blockIndex struct {
-	blocks  []block
-	maxLast []netip.Addr // maxLast[i] = the largest last of blocks[0..i]
+	ix     *model.PoolIndex
+	blocks []block
 }
 
-func newBlockIndex(blocks []block) *blockIndex {
-	ix := &blockIndex{blocks: blocks, maxLast: make([]netip.Addr, len(blocks))}
-	for i, b := range blocks {
-		ix.maxLast[i] = b.last
-		if i > 0 && (ix.maxLast[i-1].BitLen() == b.last.BitLen() && b.last.Less(ix.maxLast[i-1])) {
-			ix.maxLast[i] = ix.maxLast[i-1]
-		}
-	}
-	return ix
-}
-
-func (ix *blockIndex) containing(a netip.Addr) []block {
-	i := sort.Search(len(ix.blocks), func(i int) bool { return a.Less(ix.blocks[i].first) }) - 1
-	var out []block
-	for j := i; j >= 0; j-- {
-		b := ix.blocks[j]
-		if b.first.BitLen() != a.BitLen() || ix.maxLast[j].Less(a) && ix.maxLast[j].BitLen() == a.BitLen() {
-			break
-		}
-		if !b.last.Less(a) {
-			out = append(out, b)
-		}
+func (bi *blockIndex) containing(a netip.Addr) []block {
+	refs := bi.ix.Containing(a)
+	out := make([]block, len(refs))
+	for i, r := range refs {
+		out[i] = block{r, r.Pool.Blocks[r.Index].String()}
 	}
 	return out
 }
@@ -187,7 +153,7 @@ func (in *Input) blocksOf(p *model.LBPool) []block {
 	if in.byPool == nil {
 		in.byPool = make(map[*model.LBPool][]block, len(in.S.Pools))
 		for _, b := range in.blocks().blocks {
-			in.byPool[b.pool] = append(in.byPool[b.pool], b)
+			in.byPool[b.Pool] = append(in.byPool[b.Pool], b)
 		}
 	}
 	return in.byPool[p]
@@ -196,7 +162,12 @@ func (in *Input) blocksOf(p *model.LBPool) []block {
 // blocks returns the block index (built once).
 func (in *Input) blocks() *blockIndex {
 	if in.blockIx == nil {
-		in.blockIx = newBlockIndex(in.poolBlocks())
+		ix := model.NewPoolIndex(in.S.Pools)
+		bi := &blockIndex{ix: ix}
+		for _, r := range ix.Blocks() {
+			bi.blocks = append(bi.blocks, block{r, r.Pool.Blocks[r.Index].String()})
+		}
+		in.blockIx = bi
 	}
 	return in.blockIx
 }
@@ -254,25 +225,10 @@ func runNoMatchingPool(in *Input) []Finding {
 	return out
 }
 
-// capacity counts the allocatable addresses of a block (saturating at 1<<62).
-func capacity(b block, allowFirstLast bool, p model.PoolBlock) *big.Int {
-	n := new(big.Int).Sub(new(big.Int).SetBytes(b.last.AsSlice()), new(big.Int).SetBytes(b.first.AsSlice()))
-	n.Add(n, big.NewInt(1))
-	if p.CIDR != nil && !allowFirstLast && p.CIDR.Bits() < p.CIDR.Addr().BitLen()-1 {
-		n.Sub(n, big.NewInt(2)) // network and broadcast stay free
-	}
-	return n
-}
-
-// allowFirstLast resolves a pool's allowFirstLastIPs with the version's default.
+// allowFirstLast resolves a pool's allowFirstLastIPs with the version's default:
+// Yes since 1.16, No in 1.15.
 func (in *Input) allowFirstLast(p *model.LBPool) bool {
-	switch p.AllowFirstLastIPs {
-	case "Yes":
-		return true
-	case "No":
-		return false
-	}
-	return !in.Version.Before(1, 16) // unset: Yes since 1.16, No in 1.15
+	return p.AllowFirstLast(!in.Version.Before(1, 16))
 }
 
 // ingress is one parsed LoadBalancer ingress address of a Service, and the pool block
@@ -312,7 +268,7 @@ func (in *Input) usage() map[*model.LBPool][]ingress {
 		in.poolUse = make(map[*model.LBPool][]ingress, len(in.S.Pools))
 		for _, ing := range in.ingresses() {
 			if ing.block != nil {
-				in.poolUse[ing.block.pool] = append(in.poolUse[ing.block.pool], ing)
+				in.poolUse[ing.block.Pool] = append(in.poolUse[ing.block.Pool], ing)
 			}
 		}
 	}
@@ -338,7 +294,7 @@ func runPoolExhausted(in *Input) []Finding {
 		p := &in.S.Pools[i]
 		total := new(big.Int)
 		for _, b := range in.blocksOf(p) {
-			total.Add(total, capacity(b, in.allowFirstLast(p), p.Blocks[b.index]))
+			total.Add(total, p.Blocks[b.Index].Allocatable(in.allowFirstLast(p)))
 		}
 		used := big.NewInt(int64(uniqueAddrs(use[p])))
 		free := new(big.Int).Sub(total, used)
@@ -402,23 +358,23 @@ func runPoolConflict(in *Input) []Finding {
 	var out []Finding
 	reported := map[*model.LBPool]bool{}
 	for i := 0; i < len(bs); i++ {
-		for j := i + 1; j < len(bs) && bs[j].first.BitLen() == bs[i].first.BitLen() && !bs[i].last.Less(bs[j].first); j++ {
+		for j := i + 1; j < len(bs) && bs[j].First.BitLen() == bs[i].First.BitLen() && !bs[i].Last.Less(bs[j].First); j++ {
 			a, b := bs[i], bs[j]
-			if a.pool == b.pool {
+			if a.Pool == b.Pool {
 				continue
 			}
 			// the pool created later is the one marked conflicting
 			later, earlier := b, a
-			if created(a.pool) > created(b.pool) {
+			if created(a.Pool) > created(b.Pool) {
 				later, earlier = a, b
 			}
-			reported[later.pool] = true
+			reported[later.Pool] = true
 			out = append(out, Finding{
-				Subject: later.pool.Ref(),
-				Message: fmt.Sprintf("block %s of pool %s overlaps block %s of pool %s: Cilium marks one of them conflicting and allocates nothing from it", later.text, later.pool.Name, earlier.text, earlier.pool.Name),
+				Subject: later.Pool.Ref(),
+				Message: fmt.Sprintf("block %s of pool %s overlaps block %s of pool %s: Cilium marks one of them conflicting and allocates nothing from it", later.text, later.Pool.Name, earlier.text, earlier.Pool.Name),
 				Evidence: []Evidence{
-					ev(model.SourcePools, ref(later.pool.Ref()), fmt.Sprintf("spec.blocks[%d]", later.index), later.text, "disjoint from every other pool"),
-					ev(model.SourcePools, ref(earlier.pool.Ref()), fmt.Sprintf("spec.blocks[%d]", earlier.index), earlier.text, ""),
+					ev(model.SourcePools, ref(later.Pool.Ref()), fmt.Sprintf("spec.blocks[%d]", later.Index), later.text, "disjoint from every other pool"),
+					ev(model.SourcePools, ref(earlier.Pool.Ref()), fmt.Sprintf("spec.blocks[%d]", earlier.Index), earlier.text, ""),
 				},
 			})
 		}
@@ -498,7 +454,7 @@ func runFirstLastIP(in *Input) []Finding {
 		var edge []string
 		for _, ing := range in.usage()[p] {
 			b := ing.block
-			if p.Blocks[b.index].CIDR != nil && (ing.addr == b.first || ing.addr == b.last) {
+			if p.Blocks[b.Index].CIDR != nil && (ing.addr == b.First || ing.addr == b.Last) {
 				edge = append(edge, ing.addr.String())
 			}
 		}
@@ -574,11 +530,11 @@ func runRequestedIP(in *Input) []Finding {
 				var inPools, selecting []string
 				matching := in.PoolsFor(svc)
 				for _, b := range in.blocks().containing(a) {
-					inPools = append(inPools, b.pool.Name)
-					if slices.Contains(matching, b.pool) {
-						selecting = append(selecting, b.pool.Name)
-						if !in.allowFirstLast(b.pool) && b.pool.Blocks[b.index].CIDR != nil && (a == b.first || a == b.last) {
-							f.Details = append(f.Details, fmt.Sprintf("%s is the first or last address of block %s and pool %s keeps those free (allowFirstLastIPs No)", ip, b.text, b.pool.Name))
+					inPools = append(inPools, b.Pool.Name)
+					if slices.Contains(matching, b.Pool) {
+						selecting = append(selecting, b.Pool.Name)
+						if !in.allowFirstLast(b.Pool) && b.Pool.Blocks[b.Index].CIDR != nil && (a == b.First || a == b.Last) {
+							f.Details = append(f.Details, fmt.Sprintf("%s is the first or last address of block %s and pool %s keeps those free (allowFirstLastIPs No)", ip, b.text, b.Pool.Name))
 						}
 					}
 				}
@@ -702,20 +658,20 @@ func runPoolOverlapsSubnet(in *Input) []Finding {
 	for _, b := range in.blocks().blocks {
 		for _, p := range overlappingSubnets(b, subnets) {
 			var exposed []string
-			for _, ing := range in.usage()[b.pool] {
+			for _, ing := range in.usage()[b.Pool] {
 				if p.Contains(ing.addr) && !in.l2Announced(ing.svc) {
 					exposed = append(exposed, ing.svc.Namespace+"/"+ing.svc.Name)
 				}
 			}
-			if len(exposed) == 0 && len(in.usage()[b.pool]) > 0 {
+			if len(exposed) == 0 && len(in.usage()[b.Pool]) > 0 {
 				continue
 			}
 			out = append(out, Finding{
-				Subject: b.pool.Ref(),
+				Subject: b.Pool.Ref(),
 				Message: fmt.Sprintf("block %s of pool %s lies in %s, the subnet of nodes %s: hosts on that LAN ARP/NDP for the VIPs and nobody answers (BGP only)",
-					b.text, b.pool.Name, p, joinSorted(subnets[p])),
+					b.text, b.Pool.Name, p, joinSorted(subnets[p])),
 				Details: exposedDetail(exposed),
-				Evidence: []Evidence{ev(model.SourcePools, ref(b.pool.Ref()), fmt.Sprintf("spec.blocks[%d]", b.index), b.text, "outside "+p.String()),
+				Evidence: []Evidence{ev(model.SourcePools, ref(b.Pool.Ref()), fmt.Sprintf("spec.blocks[%d]", b.Index), b.text, "outside "+p.String()),
 					ev(model.SourceNodes, nil, "status.addresses[InternalIP]", p.String()+" (assumed prefix length)", "")},
 			})
 		}
@@ -734,11 +690,11 @@ func overlappingSubnets(b block, subnets map[netip.Prefix][]string) []netip.Pref
 			out = append(out, p)
 		}
 	}
-	add(onLinkGuess(b.first))
-	add(onLinkGuess(b.last))
-	if onLinkGuess(b.first) != onLinkGuess(b.last) {
+	add(onLinkGuess(b.First))
+	add(onLinkGuess(b.Last))
+	if onLinkGuess(b.First) != onLinkGuess(b.Last) {
 		for p := range subnets {
-			if p.Addr().BitLen() == b.first.BitLen() && !p.Addr().Less(b.first) && !b.last.Less(p.Addr()) {
+			if p.Addr().BitLen() == b.First.BitLen() && !p.Addr().Less(b.First) && !b.Last.Less(p.Addr()) {
 				add(p)
 			}
 		}

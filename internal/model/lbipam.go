@@ -3,6 +3,7 @@
 package model
 
 import (
+	"math/big"
 	"net/netip"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -56,6 +57,34 @@ func (b PoolBlock) Range() (first, last netip.Addr, ok bool) {
 		return *b.Start, *b.Start, true
 	}
 	return netip.Addr{}, netip.Addr{}, false
+}
+
+// Allocatable counts the addresses LB-IPAM can hand out from the block: all of them,
+// minus the network and broadcast address of a CIDR wider than /31 (/127) unless
+// allowFirstLast. 0 for an invalid block.
+func (b PoolBlock) Allocatable(allowFirstLast bool) *big.Int {
+	first, last, ok := b.Range()
+	if !ok {
+		return new(big.Int)
+	}
+	n := new(big.Int).Sub(new(big.Int).SetBytes(last.AsSlice()), new(big.Int).SetBytes(first.AsSlice()))
+	n.Add(n, big.NewInt(1))
+	if b.CIDR != nil && !allowFirstLast && b.CIDR.Bits() < b.CIDR.Addr().BitLen()-1 {
+		n.Sub(n, big.NewInt(2))
+	}
+	return n
+}
+
+// AllowFirstLast resolves allowFirstLastIPs: explicit Yes/No, else the default of the
+// Cilium version (Yes since 1.16, No in 1.15; pass what the agent version says).
+func (p LBPool) AllowFirstLast(versionDefault bool) bool {
+	switch p.AllowFirstLastIPs {
+	case "Yes":
+		return true
+	case "No":
+		return false
+	}
+	return versionDefault
 }
 
 // String renders the block as written by the user.

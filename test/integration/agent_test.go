@@ -138,6 +138,22 @@ func TestAgentCollection(t *testing.T) {
 		t.Errorf("table output:\n%s", text)
 	}
 
+	// routes: decoded next hops and provenance through the whole CLI path
+	code, out, errOut = runCLI(t, "--kubeconfig", kc, "routes", "--node", "rest", "--agent-timeout", "4s", "-o", "json")
+	var rdoc struct {
+		Routes []struct {
+			Node, Prefix string
+			NextHops     []string
+			Provenance   struct{ Kind string }
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &rdoc); code != 0 || err != nil {
+		t.Fatalf("routes: %d %v %s", code, err, errOut)
+	}
+	if len(rdoc.Routes) != 2 || rdoc.Routes[0].Prefix != "10.1.0.0/24" || rdoc.Routes[0].NextHops[0] != "10.0.1.2" || rdoc.Routes[0].Provenance.Kind != "unknown" {
+		t.Errorf("routes: %+v", rdoc.Routes)
+	}
+
 	// a user who may list pods but not exec: every agent forbidden, said so
 	admin := kubernetes.NewForConfigOrDie(env.Config)
 	role := &rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Name: "pods-read", Namespace: "kube-system"},

@@ -31,6 +31,8 @@ type Snapshot struct {
 	Services []Service `json:"services"`
 	// Agents is the agents' live BGP view per node (source "agents"), when collected.
 	Agents []AgentNode `json:"agents,omitempty"`
+	// Flows are recent dropped flows towards the Services' addresses (source "hubble").
+	Flows []Flow `json:"flows,omitempty"`
 }
 
 // Cluster identifies the cluster a snapshot was taken from.

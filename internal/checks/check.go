@@ -44,10 +44,12 @@ const (
 	LayerLBIPAM   Layer = "lb-ipam"
 	LayerL2       Layer = "l2"
 	LayerDatapath Layer = "datapath"
+	// LayerObservability is what Hubble shows of the traffic.
+	LayerObservability Layer = "observability"
 )
 
 // Layers lists the layers in print order.
-var Layers = []Layer{LayerVersion, LayerNodes, LayerSessions, LayerAdverts, LayerLBIPAM, LayerL2, LayerDatapath}
+var Layers = []Layer{LayerVersion, LayerNodes, LayerSessions, LayerAdverts, LayerLBIPAM, LayerL2, LayerDatapath, LayerObservability}
 
 // Check is one diagnosis.
 type Check struct {

@@ -224,6 +224,26 @@ var cases = []struct {
 	}, subject: "Service/web/app", sev: Error, want: []string{"arrived in 1.19"}},
 	{id: "l2-ipv6-ndp-gaps", name: "NDP off", mutate: func(s *model.Snapshot) { addL2(s, true) },
 		subject: "Service/web/app", sev: Error, want: []string{"enable-ipv6-ndp", "--set-string extraConfig.enable-ipv6-ndp=true"}},
+	// observability
+	{id: "hubble-relay-unavailable", name: "not installed", mutate: func(s *model.Snapshot) {
+		setStatus(s, model.SourceHubble, model.StatusNotInstalled)
+	}, subject: "Cluster/hubble", sev: Info, want: []string{"hubble-relay is not installed", "--set hubble.relay.enabled=true"}},
+	{id: "hubble-relay-unavailable", name: "unreachable", mutate: func(s *model.Snapshot) { setStatus(s, model.SourceHubble, model.StatusTimeout) },
+		subject: "Cluster/hubble", sev: Warning, want: []string{"could not be read (timeout"}},
+	{id: "drop-service-backend-not-found", mutate: func(s *model.Snapshot) {
+		s.Flows = []model.Flow{drop("198.51.100.10", "ICMPv4", 0, "SERVICE_BACKEND_NOT_FOUND"), drop("198.51.100.10", "TCP", 8443, "SERVICE_BACKEND_NOT_FOUND"),
+			drop("198.51.100.10", "TCP", 443, "SERVICE_BACKEND_NOT_FOUND")}
+	}, subject: "Service/web/app", sev: Error, want: []string{"3 SERVICE_BACKEND_NOT_FOUND drops", "1 of them are ICMP", "ports the Service does not expose (it has TCP/443)",
+		"go to a Service port", "kubectl bgpnet flows web/app --verdict dropped --follow"}},
+	{id: "drop-policy-denied", mutate: func(s *model.Snapshot) { s.Flows = []model.Flow{drop("2001:db8:100::10", "TCP", 443, "POLICY_DENIED")} },
+		subject: "Service/web/app", want: []string{"1 POLICY_DENIED drops"}},
+	{id: "drop-ct-map-insertion-failed", mutate: func(s *model.Snapshot) { s.Flows = []model.Flow{drop("198.51.100.10", "TCP", 443, "CT_MAP_INSERTION_FAILED")} },
+		subject: "Service/web/app", sev: Warning, want: []string{"CT_MAP_INSERTION_FAILED"}},
+	{id: "drop-fib-lookup-failed-unroutable", mutate: func(s *model.Snapshot) { s.Flows = []model.Flow{drop("198.51.100.10", "TCP", 443, "FIB_LOOKUP_FAILED")} },
+		subject: "Service/web/app", want: []string{"FIB_LOOKUP_FAILED"}},
+	{id: "hubble-drop-summary", mutate: func(s *model.Snapshot) {
+		s.Flows = []model.Flow{drop("198.51.100.10", "TCP", 443, "FIB_LOOKUP_FAILED"), drop("198.51.100.10", "UDP", 53, "UNSUPPORTED_L3_PROTOCOL")}
+	}, subject: "Service/web/app", sev: Info, want: []string{"2 drops towards web/app", "FIB_LOOKUP_FAILED 1, UNSUPPORTED_L3_PROTOCOL 1"}},
 	// datapath
 	{id: "native-routing-cidr-masquerade", name: "missing IPv4", mutate: func(s *model.Snapshot) { s.Cilium.Config.IPv4NativeRoutingCIDR = nil },
 		subject: "Cluster/masquerading", sev: Error, want: []string{"refuses to start", "--set ipv4NativeRoutingCIDR=10.42.0.0/22"}},
@@ -251,6 +271,10 @@ var cases = []struct {
 		s.Cilium.Config.AutoDirectNodeRoutes = ptr(true)
 		s.Nodes[1].InternalIPs[0] = addr("192.168.2.12")
 	}, subject: "Cluster/routing", want: []string{"2 subnets", "directRoutingSkipUnreachable=true"}},
+}
+
+func drop(dst, proto string, port uint32, reason string) model.Flow {
+	return model.Flow{Verdict: "DROPPED", DropReason: reason, Source: "203.0.113.9", SourcePort: 40000, Destination: dst, DestinationPort: port, Protocol: proto, Node: "n1"}
 }
 
 func setStatus(s *model.Snapshot, name string, st model.Status) {

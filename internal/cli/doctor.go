@@ -25,6 +25,8 @@ const (
 type doctorOptions struct {
 	*GlobalOptions
 	agents  AgentOptions
+	hubble  HubbleOptions
+	flows   string
 	output  string
 	failOn  string
 	only    []string
@@ -75,6 +77,8 @@ Exit status: 0 when nothing at or above --fail-on was found, 1 when something wa
 	f.StringVar(&o.explain, "explain", "", "print the explanation of one check and exit")
 	f.BoolVar(&o.list, "list", false, "list every check and exit")
 	o.agents.addFlags(f)
+	o.hubble.addFlags(f)
+	f.StringVar(&o.flows, "hubble", "auto", "read recent drops towards the VIPs from Hubble: auto or never")
 	f.StringVar(&o.color, "color", "auto", "colour text output: auto (when stdout is a terminal and NO_COLOR is unset), always or never")
 	_ = cmd.RegisterFlagCompletionFunc("check", completeCheckIDs)
 	_ = cmd.RegisterFlagCompletionFunc("skip", completeCheckIDs)
@@ -114,6 +118,9 @@ func (o *doctorOptions) Validate() error {
 	if err := o.agents.validate(); err != nil {
 		return err
 	}
+	if err := oneOf("hubble", o.flows, "auto", "never"); err != nil {
+		return err
+	}
 	if o.explain != "" {
 		if _, ok := checks.Lookup(o.explain); !ok {
 			_, err := checks.Select([]string{o.explain}, nil)
@@ -136,6 +143,9 @@ func (o *doctorOptions) Run(cmd *cobra.Command) error {
 	}
 	stop := spin(o.ErrOut, "collecting…")
 	s, err := o.SnapshotWithAgents(cmd.Context(), o.agents)
+	if err == nil && o.flows == "auto" && !o.Demo && o.From == "" {
+		o.addRecentDrops(cmd.Context(), s, o.hubble)
+	}
 	stop()
 	if err != nil {
 		return &ExitError{Code: exitBroken, Err: err}

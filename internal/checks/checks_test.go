@@ -237,9 +237,13 @@ var cases = []struct {
 		"go to a Service port", "kubectl bgpnet flows web/app --verdict dropped --follow"}},
 	{id: "drop-policy-denied", mutate: func(s *model.Snapshot) { s.Flows = []model.Flow{drop("2001:db8:100::10", "TCP", 443, "POLICY_DENIED")} },
 		subject: "Service/web/app", want: []string{"1 POLICY_DENIED drops"}},
-	{id: "drop-ct-map-insertion-failed", mutate: func(s *model.Snapshot) { s.Flows = []model.Flow{drop("198.51.100.10", "TCP", 443, "CT_MAP_INSERTION_FAILED")} },
+	{id: "drop-ct-map-insertion-failed", mutate: func(s *model.Snapshot) {
+		s.Flows = []model.Flow{drop("198.51.100.10", "TCP", 443, "CT_MAP_INSERTION_FAILED")}
+	},
 		subject: "Service/web/app", sev: Warning, want: []string{"CT_MAP_INSERTION_FAILED"}},
-	{id: "drop-fib-lookup-failed-unroutable", mutate: func(s *model.Snapshot) { s.Flows = []model.Flow{drop("198.51.100.10", "TCP", 443, "FIB_LOOKUP_FAILED")} },
+	{id: "drop-fib-lookup-failed-unroutable", mutate: func(s *model.Snapshot) {
+		s.Flows = []model.Flow{drop("198.51.100.10", "TCP", 443, "FIB_LOOKUP_FAILED")}
+	},
 		subject: "Service/web/app", want: []string{"FIB_LOOKUP_FAILED"}},
 	{id: "hubble-drop-summary", mutate: func(s *model.Snapshot) {
 		s.Flows = []model.Flow{drop("198.51.100.10", "TCP", 443, "FIB_LOOKUP_FAILED"), drop("198.51.100.10", "UDP", 53, "UNSUPPORTED_L3_PROTOCOL")}

@@ -17,6 +17,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
@@ -32,7 +33,10 @@ type Kwok struct {
 	dyn  dynamic.Interface
 }
 
-var execGVR = schema.GroupVersionResource{Group: "kwok.x-k8s.io", Version: "v1alpha1", Resource: "execs"}
+var (
+	execGVR        = schema.GroupVersionResource{Group: "kwok.x-k8s.io", Version: "v1alpha1", Resource: "execs"}
+	portForwardGVR = schema.GroupVersionResource{Group: "kwok.x-k8s.io", Version: "v1alpha1", Resource: "portforwards"}
+)
 
 // StartKwok starts kwok with binDir first on its PATH; it stops with the test.
 func (e *Env) StartKwok(t testing.TB, binDir string) *Kwok {
@@ -55,7 +59,7 @@ func (e *Env) StartKwok(t testing.TB, binDir string) *Kwok {
 		fmt.Sprintf("--node-port=%d", port),
 		fmt.Sprintf("--server-address=127.0.0.1:%d", port),
 		"--cidr=10.244.0.0/16",
-		"--enable-crds=Exec,ClusterExec",
+		"--enable-crds=Exec,ClusterExec,PortForward",
 		"--config="+filepath.Join(e.Assets, "kwok-stages.yaml"))
 	cmd.Env = append(os.Environ(), "PATH="+binDir+string(os.PathListSeparator)+os.Getenv("PATH"))
 	logf, err := os.Create(filepath.Join(t.TempDir(), "kwok.log"))
@@ -161,4 +165,55 @@ func BuildFakeAgent(t testing.TB) string {
 		t.Fatalf("build fake agent: %v\n%s", err, out)
 	}
 	return dir
+}
+
+// AddHubbleRelay creates what a Cilium install has for hubble-relay — the Service (first
+// port 80 → targetPort "grpc") and a pod with container port grpc/4245 on node — and
+// makes kwok forward that pod's port to target ("127.0.0.1:port", e.g. a HubbleServer).
+func (k *Kwok) AddHubbleRelay(t testing.TB, namespace, node string, targetPort int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	labels := map[string]string{"k8s-app": "hubble-relay"}
+	svc := &corev1.Service{
+		ObjectMeta: metav1.ObjectMeta{Name: "hubble-relay", Namespace: namespace, Labels: labels},
+		Spec: corev1.ServiceSpec{Selector: labels, Ports: []corev1.ServicePort{
+			{Name: "grpc", Port: 80, Protocol: corev1.ProtocolTCP, TargetPort: intstr.FromString("grpc")}}},
+	}
+	if _, err := k.core.CoreV1().Services(namespace).Create(ctx, svc, metav1.CreateOptions{}); err != nil {
+		t.Fatalf("create Service hubble-relay: %v", err)
+	}
+	_, err := k.core.CoreV1().ServiceAccounts(namespace).Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "hubble-relay"}}, metav1.CreateOptions{})
+	if err != nil && !apierrors.IsAlreadyExists(err) {
+		t.Fatal(err)
+	}
+	no := false
+	pod := &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Name: "hubble-relay-0", Namespace: namespace, Labels: labels},
+		Spec: corev1.PodSpec{NodeName: node, ServiceAccountName: "hubble-relay", AutomountServiceAccountToken: &no,
+			Tolerations: []corev1.Toleration{{Operator: corev1.TolerationOpExists}},
+			Containers: []corev1.Container{{Name: "hubble-relay", Image: "quay.io/cilium/hubble-relay:v1.18.4",
+				Ports: []corev1.ContainerPort{{Name: "grpc", ContainerPort: 4245, Protocol: corev1.ProtocolTCP}}}}},
+	}
+	if _, err := k.core.CoreV1().Pods(namespace).Create(ctx, pod, metav1.CreateOptions{}); err != nil {
+		t.Fatalf("create hubble-relay pod: %v", err)
+	}
+	pf := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "kwok.x-k8s.io/v1alpha1", "kind": "PortForward",
+		"metadata": map[string]any{"name": "hubble-relay-0", "namespace": namespace},
+		"spec": map[string]any{"forwards": []any{map[string]any{
+			"ports":  []any{int64(4245)},
+			"target": map[string]any{"address": "127.0.0.1", "port": int64(targetPort)},
+		}}},
+	}}
+	if _, err := k.dyn.Resource(portForwardGVR).Namespace(namespace).Create(ctx, pf, metav1.CreateOptions{}); err != nil {
+		t.Fatalf("create kwok PortForward: %v", err)
+	}
+	err = wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, time.Minute, true, func(ctx context.Context) (bool, error) {
+		p, err := k.core.CoreV1().Pods(namespace).Get(ctx, pod.Name, metav1.GetOptions{})
+		return err == nil && p.Status.Phase == corev1.PodRunning, nil
+	})
+	if err != nil {
+		t.Fatalf("hubble-relay pod not Running: %v", err)
+	}
 }

@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	flowpb "github.com/cilium/cilium/api/v1/flow"
 	"github.com/bgpnet/kubectl-bgpnet/internal/testenv"
+	flowpb "github.com/cilium/cilium/api/v1/flow"
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
@@ -21,8 +21,8 @@ func recordedDrops() []*flowpb.Flow {
 	mk := func(sec int, dst string, dport uint32, v flowpb.Verdict, r flowpb.DropReason) *flowpb.Flow {
 		return &flowpb.Flow{
 			Time: timestamppb.New(now.Add(time.Duration(-60+sec) * time.Second)), Verdict: v, DropReasonDesc: r, NodeName: "nuc-1",
-			IP: &flowpb.IP{Source: "203.0.113.51", Destination: dst, IpVersion: flowpb.IPVersion_IPv4},
-			L4: &flowpb.Layer4{Protocol: &flowpb.Layer4_TCP{TCP: &flowpb.TCP{SourcePort: 40001, DestinationPort: dport, Flags: &flowpb.TCPFlags{SYN: true}}}},
+			IP:     &flowpb.IP{Source: "203.0.113.51", Destination: dst, IpVersion: flowpb.IPVersion_IPv4},
+			L4:     &flowpb.Layer4{Protocol: &flowpb.Layer4_TCP{TCP: &flowpb.TCP{SourcePort: 40001, DestinationPort: dport, Flags: &flowpb.TCPFlags{SYN: true}}}},
 			Source: &flowpb.Endpoint{Identity: 2, Labels: []string{"reserved:world"}},
 		}
 	}

@@ -83,7 +83,7 @@ func healthy() *model.Snapshot {
 	}
 	for _, name := range []string{model.SourceDiscovery, model.SourceNodes, model.SourceCiliumNodes, model.SourceCiliumConfig, model.SourceDaemonSets,
 		model.SourceDeployments, model.SourceServices, model.SourceEndpointSlices, model.SourceNodeConfigs, model.SourceClusterConfigs,
-		model.SourcePeerConfigs, model.SourceAdvertisements, model.SourceNodeConfigOverride, model.SourcePools, model.SourceL2Policies, model.SourceHubble} {
+		model.SourcePeerConfigs, model.SourceAdvertisements, model.SourceNodeConfigOverride, model.SourcePools, model.SourceL2Policies, model.SourceHubble, model.SourceAgents, model.SourceAgentRoutes} {
 		s.Sources = append(s.Sources, model.SourceStatus{Name: name, Status: model.StatusOK})
 	}
 	s.Sources = append(s.Sources, model.SourceStatus{Name: model.SourcePeeringPolicies, Status: model.StatusNotInstalled})

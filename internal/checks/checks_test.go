@@ -224,6 +224,24 @@ var cases = []struct {
 	}, subject: "Service/web/app", sev: Error, want: []string{"arrived in 1.19"}},
 	{id: "l2-ipv6-ndp-gaps", name: "NDP off", mutate: func(s *model.Snapshot) { addL2(s, true) },
 		subject: "Service/web/app", sev: Error, want: []string{"enable-ipv6-ndp", "--set-string extraConfig.enable-ipv6-ndp=true"}},
+	// live state
+	{id: "cilium-does-not-install-learned-routes", mutate: func(s *model.Snapshot) {
+		s.BGP.NodeConfigs[0].Status[0].Peers[0].RouteCount = []model.RouteCount{{AFI: "ipv4", SAFI: "unicast", Received: 3, Advertised: 2}}
+	}, subject: "Cluster/bgp-control-plane", sev: Warning, want: []string{"node n1, peer rtr4: 3 routes received", "depends on the router routing the PodCIDRs"}},
+	{id: "advertisement-mismatch", mutate: func(s *model.Snapshot) {
+		s.Agents = []model.AgentNode{{Node: "n1", Pod: "cilium-abc", Status: model.StatusOK, Routes: []model.AgentRoute{
+			{Peer: "192.168.1.1", Prefix: pfx("10.42.1.0/24")}, {Peer: "192.168.1.1", Prefix: pfx("203.0.113.1/32")}}}}
+	}, subject: "BGPPeer/n1/i/rtr4", want: []string{"198.51.100.10/32 — Service web/app (advertisement adv)", "advertised but not expected: 203.0.113.1/32",
+		"kubectl -n kube-system delete pod cilium-abc"}},
+	{id: "address-family-not-negotiated", mutate: func(s *model.Snapshot) {
+		s.Agents = []model.AgentNode{{Node: "n1", Status: model.StatusOK, Peers: []model.AgentPeer{{Instance: "i", Name: "rtr4", PeerAddress: "192.168.1.1",
+			State: "established", RemoteCapabilities: []string{"multiprotocol ipv4-unicast", "route-refresh"}}}}}
+	}, subject: "BGPPeer/n1/i/rtr4", want: []string{"did not negotiate ipv6-unicast", "address-family ipv6 unicast"}},
+	{id: "etp-local-advertised-without-endpoint", mutate: func(s *model.Snapshot) {
+		s.Services[0].ExternalTrafficPolicy = "Local"
+		s.Services[0].Endpoints.ReadyByNode = map[string]int{"n2": 1}
+		s.Agents = []model.AgentNode{{Node: "n1", Status: model.StatusOK, Routes: []model.AgentRoute{{Peer: "192.168.1.1", Prefix: pfx("198.51.100.10/32")}}}}
+	}, subject: "Service/web/app", want: []string{"node n1 advertises 198.51.100.10/32", "endpoints[ready].nodeName = n2"}},
 	// observability
 	{id: "hubble-relay-unavailable", name: "not installed", mutate: func(s *model.Snapshot) {
 		setStatus(s, model.SourceHubble, model.StatusNotInstalled)

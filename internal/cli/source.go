@@ -125,13 +125,17 @@ func (g *GlobalOptions) SnapshotWithAgents(ctx context.Context, ao AgentOptions)
 	var nodes []string
 	switch {
 	case ao.Mode == "never":
-		s.Sources = append(s.Sources, model.SourceStatus{Name: model.SourceAgents, Status: model.StatusSkipped, Message: "--agents never"})
+		s.Sources = append(s.Sources, model.SourceStatus{Name: model.SourceAgents, Status: model.StatusSkipped, Message: "--agents never"},
+			model.SourceStatus{Name: model.SourceAgentRoutes, Status: model.StatusSkipped, Message: "--agents never"})
 		return s, nil
+	case ao.Mode == "always":
+		ao.Routes = true // always: the whole live view, routes included
 	case ao.Mode == "auto" && !ao.Routes:
 		nodes = views.NodesNeedingAgents(s)
 		if len(nodes) == 0 {
 			s.Sources = append(s.Sources, model.SourceStatus{Name: model.SourceAgents, Status: model.StatusSkipped,
-				Message: "not needed: every BGP node reports its sessions in CiliumBGPNodeConfig status (--agents always to exec anyway)"})
+				Message: "not needed: every BGP node reports its sessions in CiliumBGPNodeConfig status (--agents always to exec anyway)"},
+				model.SourceStatus{Name: model.SourceAgentRoutes, Status: model.StatusSkipped, Message: "advertised routes not read (--agents always, or kubectl bgpnet routes)"})
 			return s, nil
 		}
 	}
@@ -143,8 +147,21 @@ func (g *GlobalOptions) SnapshotWithAgents(ctx context.Context, ao AgentOptions)
 		Namespace: g.CiliumNamespace, Concurrency: ao.Concurrency, Timeout: ao.Timeout, Routes: ao.Routes, Nodes: nodes, Logger: g.Logger,
 	})
 	s.Agents = agents
-	s.Sources = append(s.Sources, st)
+	s.Sources = append(s.Sources, st, routesStatus(st, agents, ao.Routes))
 	return s, nil
+}
+
+// routesStatus derives the status of the advertised routes from the agent collection.
+func routesStatus(st model.SourceStatus, agents []model.AgentNode, asked bool) model.SourceStatus {
+	rs := model.SourceStatus{Name: model.SourceAgentRoutes, Status: st.Status, Message: st.Message}
+	if !asked {
+		rs.Status, rs.Message = model.StatusSkipped, "advertised routes not read (--agents always, or kubectl bgpnet routes)"
+		return rs
+	}
+	for _, a := range agents {
+		rs.Count += len(a.Routes)
+	}
+	return rs
 }
 
 // nothingRead reports whether every source failed: an unreachable API server, a

@@ -7,8 +7,12 @@ import (
 	"time"
 )
 
-// SourceAgents is the source of the agents' live BGP view (exec or socket).
-const SourceAgents = "agents"
+// Sources of the agents' live BGP view (exec or socket): the sessions, and the
+// advertised routes (read only when asked for, e.g. by `routes` or --agents always).
+const (
+	SourceAgents      = "agents"
+	SourceAgentRoutes = "agent-routes"
+)
 
 // AgentNode is what one Cilium agent reports live about its BGP speaker.
 type AgentNode struct {

@@ -385,4 +385,3 @@ func runETPLocalAdvertised(in *Input) []Finding {
 	sort.Slice(out, func(i, j int) bool { return out[i].Message < out[j].Message })
 	return out
 }
-

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
 	"time"
 
 	"github.com/bgpnet/kubectl-bgpnet/internal/collect/agent"
@@ -96,6 +97,8 @@ type AgentOptions struct {
 	Timeout     time.Duration
 	// Routes also reads each agent's advertised routes (implies exec into every agent).
 	Routes bool
+	// Socket reads the local agent's API on this unix socket instead of exec (on a node).
+	Socket string
 }
 
 // addFlags registers the agent flags on a command.
@@ -103,6 +106,7 @@ func (a *AgentOptions) addFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&a.Mode, "agents", "auto", "read the agents' live state by exec: auto (only where CiliumBGPNodeConfig status is missing), always or never")
 	fs.IntVar(&a.Concurrency, "agent-concurrency", 16, "agents queried at once")
 	fs.DurationVar(&a.Timeout, "agent-timeout", 20*time.Second, "time limit for each agent")
+	fs.StringVar(&a.Socket, "agent-socket", "", "read the local agent's API on this unix socket instead of exec (when running on a node, e.g. "+agent.DefaultSocket+")")
 }
 
 func (a *AgentOptions) validate() error {
@@ -121,6 +125,14 @@ func (g *GlobalOptions) SnapshotWithAgents(ctx context.Context, ao AgentOptions)
 	s, err := g.Snapshot(ctx)
 	if err != nil || g.Demo || g.From != "" {
 		return s, err
+	}
+	if ao.Socket != "" {
+		node, _ := os.Hostname()
+		a := agent.FromSocket(ctx, ao.Socket, node, true, ao.Timeout)
+		st := model.SourceStatus{Name: model.SourceAgents, Status: a.Status, Message: a.Message, Count: 1}
+		s.Agents = []model.AgentNode{a}
+		s.Sources = append(s.Sources, st, routesStatus(st, s.Agents, true))
+		return s, nil
 	}
 	var nodes []string
 	switch {

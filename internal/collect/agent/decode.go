@@ -101,6 +101,11 @@ func DecodePeers(out []byte) ([]model.AgentPeer, error) {
 	if err := json.Unmarshal(t, &peers); err != nil {
 		return nil, fmt.Errorf("decode models.BgpPeer: %w; output starts %s", jsonutil.Describe(err), quote(t))
 	}
+	return convertPeers(peers), nil
+}
+
+// convertPeers maps the agent API's peers to the model.
+func convertPeers(peers []*models.BgpPeer) []model.AgentPeer {
 	out2 := make([]model.AgentPeer, 0, len(peers))
 	for _, p := range peers {
 		if p == nil {
@@ -125,7 +130,7 @@ func DecodePeers(out []byte) ([]model.AgentPeer, error) {
 		ap.RemoteCapabilities = capabilities(p.RemoteCapabilities)
 		out2 = append(out2, ap)
 	}
-	return out2, nil
+	return out2
 }
 
 func capabilities(cs []*models.BgpCapabilities) []string {
@@ -182,13 +187,22 @@ func DecodeRoutes(out []byte) ([]model.AgentRoute, error) {
 	if err := json.Unmarshal(t, &routes); err != nil {
 		return nil, fmt.Errorf("decode models.BgpRoute: %w; output starts %s", jsonutil.Describe(err), quote(t))
 	}
+	res, err := convertRoutes(routes)
+	if err != nil {
+		return nil, fmt.Errorf("%w; output starts %s", err, quote(t))
+	}
+	return res, nil
+}
+
+// convertRoutes maps the agent API's routes to the model, decoding path attributes.
+func convertRoutes(routes []*models.BgpRoute) ([]model.AgentRoute, error) {
 	var res []model.AgentRoute
 	for _, r := range routes {
 		if r == nil {
 			continue
 		}
 		if r.Prefix == "" && len(r.Paths) == 0 {
-			return nil, fmt.Errorf("element without prefix or paths: not a route; output starts %s", quote(t))
+			return nil, errors.New("element without prefix or paths: not a route")
 		}
 		prefix, perr := netip.ParsePrefix(strings.TrimSpace(r.Prefix))
 		for _, p := range r.Paths {

@@ -60,9 +60,12 @@ type Check struct {
 	Severity Severity
 	Layer    Layer
 	// Needs are sources that must be ok; Uses may also be not-installed (no such
-	// objects). Any other status skips the check with that reason.
-	Needs []string
-	Uses  []string
+	// objects). Any other status skips the check with that reason. Optional sources are
+	// read when they were (the agents' live view); the check itself handles their
+	// absence or failure, per node, and never treats what it could not see as fine.
+	Needs    []string
+	Uses     []string
+	Optional []string
 	// Versions says which Cilium versions the mode applies to, as the catalogue does.
 	Versions string
 	// Detects and Fixes are one-line summaries for docs/checks.md.

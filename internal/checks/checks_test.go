@@ -105,6 +105,17 @@ var cases = []struct {
 	}, subject: "BGPPeer/n1/i/rtr4", want: []string{"no node has an established session", "1. md5-secret-missing-or-misplaced", "asn-mismatch"}},
 	{id: "session-not-established", name: "no status", mutate: func(s *model.Snapshot) { s.BGP.NodeConfigs[0].Status = nil },
 		subject: "BGPPeer/n1/i/rtr6", sev: Warning, want: []string{"reports no state"}},
+	{id: "session-not-established", name: "agent live state, no status", mutate: func(s *model.Snapshot) {
+		s.BGP.NodeConfigs[0].Status = nil
+		s.Agents = []model.AgentNode{{Node: "n1", Status: model.StatusOK, Peers: []model.AgentPeer{
+			{PeerAddress: "192.168.1.1", State: "idle"}, {PeerAddress: "fd00::1", State: "established"}}}}
+	}, subject: "BGPPeer/n1/i/rtr4", want: []string{"is idle", "cilium-dbg bgp peers: peer 192.168.1.1 session-state = idle"}},
+	{id: "session-not-established", name: "agent does not answer, status reporting off", mutate: func(s *model.Snapshot) {
+		s.Cilium.Config.EnableBGPControlPlaneStatusReport = ptr(false)
+		s.Agents = []model.AgentNode{{Node: "n1", Status: model.StatusOK, Peers: []model.AgentPeer{
+			{PeerAddress: "192.168.1.1", State: "established"}, {PeerAddress: "fd00::1", State: "established"}}},
+			{Node: "n2", Status: model.StatusError, Message: "exec: exit status 1"}}
+	}, subject: "BGPPeer/n2/i/rtr4", sev: Warning, want: []string{"unknown: the agent did not answer (error: exec: exit status 1)"}},
 	{id: "timers-too-aggressive-or-unacceptable", name: "3/1", mutate: func(s *model.Snapshot) {
 		s.BGP.PeerConfigs[0].Timers = &model.Timers{HoldTimeSeconds: ptr(int32(3)), KeepAliveTimeSeconds: ptr(int32(2))}
 	}, subject: "CiliumBGPPeerConfig/pc", want: []string{"below 9 s", "more than a third", `"holdTimeSeconds":9`}},

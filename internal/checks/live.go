@@ -17,7 +17,7 @@ func liveChecks() []Check {
 	return []Check{
 		{
 			ID: "cilium-does-not-install-learned-routes", Title: "Routes learned over BGP are not used by Cilium", Severity: Info, Layer: LayerSessions,
-			Needs: []string{model.SourceCiliumConfig, model.SourceNodes}, Uses: []string{model.SourceNodeConfigs, model.SourceAgents}, Versions: "all (inbound rejected 1.16+)",
+			Needs: []string{model.SourceCiliumConfig, model.SourceNodes}, Uses: []string{model.SourceNodeConfigs}, Optional: []string{model.SourceAgents}, Versions: "all (inbound rejected 1.16+)",
 			Detects: "sessions that receive routes, while native routing relies on the router for pod traffic between nodes",
 			Fixes:   "route PodCIDRs through the router (nodes default-route to it), autoDirectNodeRoutes on one L2, or tunnel mode",
 			Explain: `"BGP Control Plane does not program the datapath, do not use it to establish reachability within
@@ -72,8 +72,8 @@ References: https://github.com/cilium/cilium/issues/44803 ; https://github.com/c
 func runLearnedRoutes(in *Input) []Finding {
 	s := in.S
 	type rx struct {
-		node, peer string
-		n          int64
+		node, peer, source string
+		n                  int64
 	}
 	var got []rx
 	for _, v := range in.Views() {
@@ -87,7 +87,7 @@ func runLearnedRoutes(in *Input) []Finding {
 					n += int64(rc.Received)
 				}
 				if n > 0 {
-					got = append(got, rx{v.Node, p.Name, n})
+					got = append(got, rx{v.Node, p.Name, model.SourceNodeConfigs, n})
 				}
 			}
 		}
@@ -102,7 +102,7 @@ func runLearnedRoutes(in *Input) []Finding {
 				n += f.Received
 			}
 			if n > 0 {
-				got = append(got, rx{a.Node, orDash(p.Name) + " " + p.PeerAddress, n})
+				got = append(got, rx{a.Node, orDash(p.Name) + " " + p.PeerAddress, model.SourceAgents, n})
 			}
 		}
 	}
@@ -119,6 +119,9 @@ func runLearnedRoutes(in *Input) []Finding {
 		Message:  fmt.Sprintf("%d %s receive routes from their peers; Cilium does not install them (it only advertises)", len(got), plural(len(got), "session", "sessions")),
 		Details:  lines,
 		Evidence: []Evidence{ev(model.SourceNodeConfigs, nil, "status…routeCount[].received", fmt.Sprint(got[0].n), "0, or a design that does not need them")},
+	}
+	if got[0].source == model.SourceAgents {
+		f.Evidence[0] = ev(model.SourceAgents, ref(nodeRef(got[0].node)), "cilium-dbg bgp peers: families[].received", fmt.Sprint(got[0].n), "0, or a design that does not need them")
 	}
 	if c.NativeRouting() && !model.Bool(c.AutoDirectNodeRoutes, false) {
 		f.Severity = Warning

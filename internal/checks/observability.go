@@ -4,7 +4,9 @@ package checks
 
 import (
 	"fmt"
+	"net"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/bgpnet/kubectl-bgpnet/internal/fix"
@@ -135,9 +137,9 @@ func runDrops(in *Input, d dropCheck) []Finding {
 		sample := hit[len(hit)-1]
 		f := Finding{
 			Severity: d.severity, Subject: svc.Ref(),
-			Message: fmt.Sprintf("Hubble saw %d %s drops of traffic to Service %s/%s (%s), e.g. %s %s:%d -> %s:%d on %s",
+			Message: fmt.Sprintf("Hubble saw %d %s drops of traffic to Service %s/%s (%s), e.g. %s %s -> %s on %s",
 				len(hit), strings.Join(uniqueReasons(hit), "/"), svc.Namespace, svc.Name, ingressIPs(svc),
-				sample.Protocol, sample.Source, sample.SourcePort, sample.Destination, sample.DestinationPort, orDash(sample.Node)),
+				sample.Protocol, hostPort(sample.Source, sample.SourcePort, sample.Protocol), hostPort(sample.Destination, sample.DestinationPort, sample.Protocol), orDash(sample.Node)),
 			Evidence: []Evidence{ev(model.SourceHubble, ref(svc.Ref()), "flows[verdict=DROPPED].drop_reason_desc", strings.Join(uniqueReasons(hit), ","), "no drops")},
 		}
 		if d.id == "drop-service-backend-not-found" {
@@ -237,4 +239,13 @@ func runDropSummary(in *Input) []Finding {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Subject.String() < out[j].Subject.String() })
 	return out
+}
+
+// hostPort renders an endpoint of a flow: "ip:port", or the bare IP for ICMP and other
+// protocols without ports.
+func hostPort(ip string, port uint32, proto string) string {
+	if port == 0 || strings.HasPrefix(proto, "ICMP") {
+		return ip
+	}
+	return net.JoinHostPort(ip, strconv.FormatUint(uint64(port), 10))
 }

@@ -16,9 +16,9 @@ func sessionChecks() []Check {
 		reconcileCheck(),
 		{
 			ID: "session-not-established", Title: "A BGP session is not established", Severity: Error, Layer: LayerSessions,
-			Needs: []string{model.SourceNodes, model.SourceNodeConfigs, model.SourceCiliumConfig}, Uses: []string{model.SourcePeerConfigs, model.SourceClusterConfigs},
-			Versions: "1.16+ (BGPv2 status)",
-			Detects:  "a peer whose CiliumBGPNodeConfig status is not established, with the likely causes ranked from the evidence",
+			Needs: []string{model.SourceNodes, model.SourceNodeConfigs, model.SourceCiliumConfig}, Uses: []string{model.SourcePeerConfigs, model.SourceClusterConfigs}, Optional: []string{model.SourceAgents},
+			Versions: "1.16+ (BGPv2 status; any version through the agents)",
+			Detects:  "a peer whose CiliumBGPNodeConfig status (or, where there is none, the agent's live answer) is not established, with the likely causes ranked from the evidence",
 			Fixes:    "depends on the cause: the ranked list says what to check first and what confirms it",
 			Explain: `The agent reports each session's state in CiliumBGPNodeConfig status (idle, connect, active,
 open_sent, open_confirm, established). A session that is not established carries nothing.
@@ -27,6 +27,8 @@ the router does not know this node (node-not-configured-on-router) or sees it fr
 address (wrong-source-address-multihomed); if no node reaches the peer, the address, TCP/179
 filtering, multihop, MD5 or a passive router are the usual suspects; a session stuck in
 open_sent/open_confirm got as far as OPEN, which points at ASN, router ID or capabilities.
+Where the status is missing (status reporting off, BGPv1) the agents' live view is used; a
+session whose agent does not answer is reported as unknown, never as fine.
 References: docs bgp-control-plane-troubleshooting.rst ; https://github.com/cilium/cilium/issues/24737 ; ionfury/homelab PR 437 ; https://github.com/cilium/cilium/issues/29066`,
 			Run: runSessionNotEstablished,
 		},
@@ -51,23 +53,52 @@ type cause struct {
 	id, why, confirm string
 }
 
+// sessionState is what is known of one configured session, and where it comes from.
+type sessionState struct {
+	state  string // as reported; "" when nothing reports it
+	source string // model.SourceNodeConfigs or model.SourceAgents
+	// agentProblem explains why the agent, asked instead of the status, did not answer.
+	agentProblem string
+}
+
+func (st sessionState) established() bool { return strings.EqualFold(st.state, "established") }
+
+// stateOf returns the session's state from CiliumBGPNodeConfig status when the agents
+// report it there, else from the agent's live answer.
+func (in *Input) stateOf(node string, p model.EffectivePeer, statusReport bool) sessionState {
+	if p.Status != nil && statusReport {
+		return sessionState{state: p.Status.PeeringState, source: model.SourceNodeConfigs}
+	}
+	a, ok := in.S.Agent(node)
+	if !ok {
+		return sessionState{}
+	}
+	if a.Status != model.StatusOK {
+		return sessionState{source: model.SourceAgents, agentProblem: fmt.Sprintf("%s: %s", a.Status, a.Message)}
+	}
+	for _, ap := range a.Peers {
+		if ap.PeerAddress == p.PeerAddress {
+			return sessionState{state: ap.State, source: model.SourceAgents}
+		}
+	}
+	return sessionState{state: "not configured in the agent", source: model.SourceAgents}
+}
+
 func runSessionNotEstablished(in *Input) []Finding {
 	s := in.S
-	if !model.Bool(s.Cilium.Config.EnableBGPControlPlaneStatusReport, true) {
-		return nil // no status to read; bgp-status-report-disabled says so
-	}
+	statusReport := model.Bool(s.Cilium.Config.EnableBGPControlPlaneStatusReport, true)
 	// which nodes reach each peer address, to tell "this node" from "every node"
 	up := map[string]int{}
 	down := map[string]int{}
 	for _, v := range in.Views() {
 		for _, inst := range v.Instances {
 			for _, p := range inst.Peers {
-				if p.Status == nil {
-					continue
-				}
-				if strings.EqualFold(p.Status.PeeringState, "established") {
+				st := in.stateOf(v.Node, p, statusReport)
+				switch {
+				case st.state == "":
+				case st.established():
 					up[p.PeerAddress]++
-				} else {
+				default:
 					down[p.PeerAddress]++
 				}
 			}
@@ -75,28 +106,26 @@ func runSessionNotEstablished(in *Input) []Finding {
 	}
 	var out []Finding
 	for _, v := range in.Views() {
-		if v.NodeConfig == nil {
-			continue
-		}
 		for _, inst := range v.Instances {
-			if inst.Source.Kind != model.KindClusterConfig {
-				continue // BGPv1 has no status in the API
-			}
 			for _, p := range inst.Peers {
-				if p.Status != nil && strings.EqualFold(p.Status.PeeringState, "established") {
+				st := in.stateOf(v.Node, p, statusReport)
+				switch {
+				case st.established():
 					continue
+				case st.source == "" && (!statusReport || v.NodeConfig == nil || inst.Source.Kind != model.KindClusterConfig):
+					continue // nothing reports this session (BGPv1, or status off): bgp-status-report-disabled / the sources say so
 				}
-				out = append(out, sessionFinding(in, v, inst, p, up[p.PeerAddress], down[p.PeerAddress]))
+				out = append(out, sessionFinding(in, v, inst, p, st, up[p.PeerAddress], down[p.PeerAddress]))
 			}
 		}
 	}
 	return out
 }
 
-func sessionFinding(in *Input, v model.NodeBGP, inst model.EffectiveInstance, p model.EffectivePeer, upElsewhere, downTotal int) Finding {
+func sessionFinding(in *Input, v model.NodeBGP, inst model.EffectiveInstance, p model.EffectivePeer, st sessionState, upElsewhere, downTotal int) Finding {
 	state := "not reported"
-	if p.Status != nil && p.Status.PeeringState != "" {
-		state = p.Status.PeeringState
+	if st.state != "" {
+		state = st.state
 	}
 	f := Finding{
 		Subject: peerRef(v.Node, inst.Name, p.Name),
@@ -104,9 +133,20 @@ func sessionFinding(in *Input, v model.NodeBGP, inst model.EffectiveInstance, p 
 		Evidence: []Evidence{ev(model.SourceNodeConfigs, v.NodeConfig, fmt.Sprintf("status.bgpInstances[name=%s].peers[name=%s].peeringState", inst.Name, p.Name),
 			state, "established")},
 	}
-	if p.Status == nil {
+	if st.source == model.SourceAgents {
+		f.Evidence = []Evidence{ev(model.SourceAgents, ref(nodeRef(v.Node)), fmt.Sprintf("cilium-dbg bgp peers: peer %s session-state", peerAddr(p)), state, "established")}
+	}
+	switch {
+	case st.agentProblem != "":
+		f.Severity = Warning
+		f.Message = fmt.Sprintf("the state of session %s of node %s to %s is unknown: the agent did not answer (%s)", p.Name, v.Node, peerAddr(p), st.agentProblem)
+		f.Evidence[0].Observed = "no answer"
+	case st.state == "":
 		f.Severity = Warning
 		f.Message = fmt.Sprintf("node %s reports no state for session %s to %s: the agent has not reconciled it (agent down, or the peer was just added)", v.Node, p.Name, peerAddr(p))
+	}
+	if st.agentProblem != "" {
+		return f // nothing is known of the session itself: no causes to rank
 	}
 	pc := in.peerConfig(p)
 	var causes []cause
@@ -119,7 +159,8 @@ func sessionFinding(in *Input, v model.NodeBGP, inst model.EffectiveInstance, p 
 				"on the node: `ip route get " + peerAddr(p) + "` shows the source address; compare with the router's neighbor"},
 		)
 	}
-	opened := p.Status != nil && (strings.EqualFold(state, "open_sent") || strings.EqualFold(state, "open_confirm"))
+	norm := strings.ToLower(strings.ReplaceAll(state, "_", ""))
+	opened := norm == "opensent" || norm == "openconfirm"
 	if opened {
 		causes = append(causes, cause{"asn-mismatch", fmt.Sprintf("OPEN messages were exchanged and the session still failed: the router's AS for this neighbor or its remote-as for %s (local AS %d) likely differs", v.Node, inst.LocalASN),
 			"agent log `as number mismatch expected …`; FRR `show bgp neighbors " + peerAddr(p) + " json` lastNotificationReason"})

@@ -142,6 +142,7 @@ func (o *doctorOptions) Run(cmd *cobra.Command) error {
 		return listChecks(o.Out, o.selected)
 	}
 	stop := spin(o.ErrOut, "collecting…")
+	o.agents.RoutesWhereExec = true
 	s, err := o.SnapshotWithAgents(cmd.Context(), o.agents)
 	if err == nil && o.flows == "auto" && !o.Demo && o.From == "" {
 		o.addRecentDrops(cmd.Context(), s, o.hubble)

@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"k8s.io/klog/v2"
 
 	// every auth provider kubeconfigs may name (exec, oidc, …)
 	_ "k8s.io/client-go/plugin/pkg/client/auth"
@@ -140,8 +141,26 @@ func (g *GlobalOptions) setup() error {
 		w = f
 	}
 	g.Logger = slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
+	// client-go reports through klog, e.g. a port-forward stream closing; that is
+	// internal chatter: shown with --log-level debug only, never on a user's terminal
+	klog.SetSlogLogger(slog.New(debugOnly{g.Logger.Handler()}))
 	return nil
 }
+
+// debugOnly lowers every record to debug level.
+type debugOnly struct{ slog.Handler }
+
+func (d debugOnly) Enabled(ctx context.Context, _ slog.Level) bool {
+	return d.Handler.Enabled(ctx, slog.LevelDebug)
+}
+
+func (d debugOnly) Handle(ctx context.Context, r slog.Record) error {
+	r.Level = slog.LevelDebug
+	return d.Handler.Handle(ctx, r)
+}
+
+func (d debugOnly) WithAttrs(as []slog.Attr) slog.Handler { return debugOnly{d.Handler.WithAttrs(as)} }
+func (d debugOnly) WithGroup(n string) slog.Handler       { return debugOnly{d.Handler.WithGroup(n)} }
 
 func (g *GlobalOptions) close() {
 	for _, c := range g.closers {

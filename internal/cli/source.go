@@ -97,6 +97,9 @@ type AgentOptions struct {
 	Timeout     time.Duration
 	// Routes also reads each agent's advertised routes (implies exec into every agent).
 	Routes bool
+	// RoutesWhereExec reads the advertised routes from the agents exec'd anyway (doctor:
+	// the live checks then cover the nodes whose sessions come from the agents).
+	RoutesWhereExec bool
 	// Socket reads the local agent's API on this unix socket instead of exec (on a node).
 	Socket string
 }
@@ -155,19 +158,24 @@ func (g *GlobalOptions) SnapshotWithAgents(ctx context.Context, ao AgentOptions)
 	if err != nil {
 		return nil, err
 	}
+	routes := ao.Routes || ao.RoutesWhereExec
 	agents, st := agent.Collect(ctx, kc.core, agent.KubeExecutor{Config: kc.cfg, Client: kc.core}, agent.Options{
-		Namespace: g.CiliumNamespace, Concurrency: ao.Concurrency, Timeout: ao.Timeout, Routes: ao.Routes, Nodes: nodes, Logger: g.Logger,
+		Namespace: g.CiliumNamespace, Concurrency: ao.Concurrency, Timeout: ao.Timeout, Routes: routes, Nodes: nodes, Logger: g.Logger,
 	})
 	s.Agents = agents
-	s.Sources = append(s.Sources, st, routesStatus(st, agents, ao.Routes))
+	rs := routesStatus(st, agents, routes)
+	if routes && nodes != nil && rs.Status == model.StatusOK && rs.Message == "" {
+		rs.Message = fmt.Sprintf("read only from the agents of the %d BGP nodes without CiliumBGPNodeConfig status", len(nodes))
+	}
+	s.Sources = append(s.Sources, st, rs)
 	return s, nil
 }
 
 // routesStatus derives the status of the advertised routes from the agent collection.
 func routesStatus(st model.SourceStatus, agents []model.AgentNode, asked bool) model.SourceStatus {
-	rs := model.SourceStatus{Name: model.SourceAgentRoutes, Status: st.Status, Message: st.Message}
+	rs := model.SourceStatus{Name: model.SourceAgentRoutes, Status: st.Status, Message: st.Message, Failed: st.Failed}
 	if !asked {
-		rs.Status, rs.Message = model.StatusSkipped, "advertised routes not read (--agents always, or kubectl bgpnet routes)"
+		rs.Status, rs.Message, rs.Failed = model.StatusSkipped, "advertised routes not read (--agents always, or kubectl bgpnet routes)", 0
 		return rs
 	}
 	for _, a := range agents {

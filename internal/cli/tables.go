@@ -53,7 +53,7 @@ func table(w io.Writer, header []string, rows [][]string) error {
 func problemSources(s *model.Snapshot) []model.SourceStatus {
 	out := []model.SourceStatus{}
 	for _, src := range s.Sources {
-		if src.Status != model.StatusOK && src.Status != model.StatusNotInstalled && src.Status != model.StatusSkipped || src.Message != "" && src.Status == model.StatusOK {
+		if src.Incomplete() {
 			out = append(out, src)
 		}
 	}
@@ -73,7 +73,7 @@ func printProblems(w io.Writer, s *model.Snapshot) error {
 	}
 	fmt.Fprintln(w, "\nNot read completely:")
 	for _, p := range ps {
-		if _, err := fmt.Fprintf(w, "  %s: %s %s\n", p.Name, p.Status, p.Message); err != nil {
+		if _, err := fmt.Fprintf(w, "  %s: %s %s\n", p.Name, p.Display(), p.Message); err != nil {
 			return err
 		}
 	}

@@ -47,6 +47,9 @@ type SourceStatus struct {
 	APIVersion string `json:"apiVersion,omitempty"`
 	// Count is the number of objects read.
 	Count int `json:"count"`
+	// Failed counts the items of a per-node source (agents) that could not be read; the
+	// status stays ok because the others are usable, but the source is incomplete.
+	Failed int `json:"failed,omitempty"`
 	// ObjectErrors lists objects that were read but could not be decoded; the
 	// rest of the kind is still in the snapshot.
 	ObjectErrors []ObjectError `json:"objectErrors,omitempty"`
@@ -77,4 +80,22 @@ func (s *Snapshot) SourceOK(names ...string) bool {
 		}
 	}
 	return true
+}
+
+// Incomplete reports whether some of the source's data is missing: any status other
+// than ok, not-installed (nothing to read) or skipped (not asked for), or failed items.
+func (s SourceStatus) Incomplete() bool {
+	switch s.Status {
+	case StatusOK, StatusNotInstalled, StatusSkipped:
+		return s.Failed > 0
+	}
+	return true
+}
+
+// Display is the status as shown to people: "partial" for an ok source with failed items.
+func (s SourceStatus) Display() string {
+	if s.Status == StatusOK && s.Failed > 0 {
+		return "partial"
+	}
+	return string(s.Status)
 }

@@ -31,8 +31,11 @@ func ChecksReference(w io.Writer, list []checks.Check) error {
 	p.printf("\n## Explanations\n")
 	for _, c := range list {
 		needs := append(append([]string{}, c.Needs...), c.Uses...)
-		p.printf("\n### %s\n\n**%s** — %s, layer %s, reads %s.\n\n%s\n", c.ID, c.Title, c.Severity, c.Layer,
-			strings.Join(quoteAll(needs), ", "), c.Explain)
+		reads := strings.Join(quoteAll(needs), ", ")
+		if len(c.Optional) > 0 {
+			reads += " (and " + strings.Join(quoteAll(c.Optional), ", ") + " when read)"
+		}
+		p.printf("\n### %s\n\n**%s** — %s, layer %s, reads %s.\n\n%s\n", c.ID, c.Title, c.Severity, c.Layer, reads, c.Explain)
 	}
 	return p.err
 }

@@ -91,7 +91,7 @@ func (d Doctor) Text(w io.Writer, st Style) error {
 	if bad := problemSources(d.Sources); len(bad) > 0 {
 		p.printf("\n%s\n", st.Bold("SOURCES NOT READ"))
 		for _, s := range bad {
-			p.printf("  %s %s: %s\n", s.Name, s.Status, s.Message)
+			p.printf("  %s %s: %s\n", s.Name, s.Display(), s.Message)
 		}
 	}
 	if len(d.Skipped) > 0 {
@@ -207,7 +207,7 @@ func plural(n int, one, many string) string {
 func problemSources(srcs []model.SourceStatus) []model.SourceStatus {
 	var out []model.SourceStatus
 	for _, s := range srcs {
-		if s.Status != model.StatusOK && s.Status != model.StatusNotInstalled && s.Status != model.StatusSkipped {
+		if s.Incomplete() {
 			out = append(out, s)
 		}
 	}
@@ -274,7 +274,7 @@ func (d Doctor) Markdown(w io.Writer) error {
 	if bad := problemSources(d.Sources); len(bad) > 0 {
 		p.printf("\n### Sources not read\n\n")
 		for _, s := range bad {
-			p.printf("- %s: %s %s\n", s.Name, s.Status, s.Message)
+			p.printf("- %s: %s %s\n", s.Name, s.Display(), s.Message)
 		}
 	}
 	return p.err

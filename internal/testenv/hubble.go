@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"testing"
 
 	flowpb "github.com/cilium/cilium/api/v1/flow"
 	observerpb "github.com/cilium/cilium/api/v1/observer"
@@ -30,7 +29,7 @@ type HubbleServer struct {
 }
 
 // StartHubble serves flows on 127.0.0.1 until the test ends.
-func StartHubble(t testing.TB, flows []*flowpb.Flow) *HubbleServer {
+func StartHubble(t TB, flows []*flowpb.Flow) *HubbleServer {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -93,6 +92,7 @@ func (h *HubbleServer) GetFlows(req *observerpb.GetFlowsRequest, stream grpc.Ser
 	if ch == nil {
 		return nil
 	}
+	defer h.unwait(ch)
 	for {
 		select {
 		case <-stream.Context().Done():
@@ -180,4 +180,16 @@ func ports(f *flowpb.Flow) (src, dst uint32, proto string) {
 		return 0, 0, "icmpv6"
 	}
 	return 0, 0, ""
+}
+
+// unwait forgets a follower whose stream ended.
+func (h *HubbleServer) unwait(ch chan *flowpb.Flow) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for i, w := range h.waiters {
+		if w == ch {
+			h.waiters = append(h.waiters[:i], h.waiters[i+1:]...)
+			return
+		}
+	}
 }

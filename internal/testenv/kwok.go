@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"testing"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -39,7 +38,7 @@ var (
 )
 
 // StartKwok starts kwok with binDir first on its PATH; it stops with the test.
-func (e *Env) StartKwok(t testing.TB, binDir string) *Kwok {
+func (e *Env) StartKwok(t TB, binDir string) *Kwok {
 	t.Helper()
 	if _, err := envtest.InstallCRDs(e.Config, envtest.CRDInstallOptions{Paths: []string{filepath.Join(e.Assets, "kwok-crds")}}); err != nil {
 		t.Fatalf("install kwok CRDs: %v", err)
@@ -80,7 +79,7 @@ func (e *Env) StartKwok(t testing.TB, binDir string) *Kwok {
 
 // AddNode creates a kwok node with the given InternalIPs and labels and waits until it
 // is Ready. Its Hostname address 127.0.0.1 routes exec to kwok.
-func (k *Kwok) AddNode(t testing.TB, name string, labels map[string]string, internalIPs ...string) {
+func (k *Kwok) AddNode(t TB, name string, labels map[string]string, internalIPs ...string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -111,7 +110,7 @@ func (k *Kwok) AddNode(t testing.TB, name string, labels map[string]string, inte
 
 // AddAgentPod creates a Cilium agent pod (k8s-app=cilium, container cilium-agent) on
 // node, whose exec runs with env, and waits until it is Running.
-func (k *Kwok) AddAgentPod(t testing.TB, namespace, node string, env map[string]string) string {
+func (k *Kwok) AddAgentPod(t TB, namespace, node string, env map[string]string) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -157,7 +156,7 @@ func (k *Kwok) AddAgentPod(t testing.TB, namespace, node string, env map[string]
 }
 
 // BuildFakeAgent builds test/fakeagent as <dir>/cilium-dbg and returns dir.
-func BuildFakeAgent(t testing.TB) string {
+func BuildFakeAgent(t TB) string {
 	t.Helper()
 	dir := t.TempDir()
 	cmd := exec.Command("go", "build", "-o", filepath.Join(dir, "cilium-dbg"), "github.com/bgpnet/kubectl-bgpnet/test/fakeagent")
@@ -170,7 +169,7 @@ func BuildFakeAgent(t testing.TB) string {
 // AddHubbleRelay creates what a Cilium install has for hubble-relay — the Service (first
 // port 80 → targetPort "grpc") and a pod with container port grpc/4245 on node — and
 // makes kwok forward that pod's port to target ("127.0.0.1:port", e.g. a HubbleServer).
-func (k *Kwok) AddHubbleRelay(t testing.TB, namespace, node string, targetPort int) {
+func (k *Kwok) AddHubbleRelay(t TB, namespace, node string, targetPort int) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()

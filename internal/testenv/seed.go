@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"testing"
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -46,7 +45,7 @@ func NewSeeder(cfg *rest.Config) (*Seeder, error) {
 }
 
 // Seed creates every object of a multi-document YAML stream, in order.
-func (e *Env) Seed(t testing.TB, yamlText string) {
+func (e *Env) Seed(t TB, yamlText string) {
 	t.Helper()
 	s, err := NewSeeder(e.Config)
 	if err != nil {

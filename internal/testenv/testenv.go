@@ -11,7 +11,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"testing"
 	"time"
 
 	ciliumcrdsv2 "github.com/cilium/cilium/pkg/k8s/apis/cilium.io/client/crds/v2"
@@ -75,7 +74,7 @@ func AssetsDir() string {
 
 // Start starts etcd and kube-apiserver with the CRDs of opts, and stops them when
 // the test ends. The test is skipped when the assets are absent.
-func Start(t testing.TB, opts Options) *Env {
+func Start(t TB, opts Options) *Env {
 	t.Helper()
 	assets := AssetsDir()
 	if assets == "" {
@@ -117,7 +116,7 @@ func Start(t testing.TB, opts Options) *Env {
 
 // User returns the client configuration of a new user authenticated by certificate.
 // Without groups the user has no permissions until RBAC grants some.
-func (e *Env) User(t testing.TB, name string, groups ...string) *rest.Config {
+func (e *Env) User(t TB, name string, groups ...string) *rest.Config {
 	t.Helper()
 	u, err := e.env.AddUser(envtest.User{Name: name, Groups: groups}, nil)
 	if err != nil {
@@ -127,7 +126,7 @@ func (e *Env) User(t testing.TB, name string, groups ...string) *rest.Config {
 }
 
 // Kubeconfig writes a kubeconfig file for the given client configuration.
-func Kubeconfig(t testing.TB, cfg *rest.Config) string {
+func Kubeconfig(t TB, cfg *rest.Config) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "kubeconfig")
 	b, err := kubeconfigYAML(cfg)

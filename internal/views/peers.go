@@ -56,11 +56,12 @@ func (f Family) String() string {
 // else from the agent, else from the configuration alone (state "unknown").
 func Peers(s *model.Snapshot) []PeerRow {
 	var rows []PeerRow
+	trusted := statusTrusted(s)
 	for _, v := range s.ResolveBGP() {
 		fromStatus := false
 		for _, inst := range v.Instances {
 			for _, p := range inst.Peers {
-				if p.Status == nil {
+				if p.Status == nil || !trusted {
 					continue
 				}
 				fromStatus = true
@@ -86,7 +87,8 @@ func Peers(s *model.Snapshot) []PeerRow {
 		}
 		if a, ok := s.Agent(v.Node); ok && a.Status == model.StatusOK {
 			for _, p := range a.Peers {
-				r := PeerRow{Node: v.Node, Instance: p.Instance, Peer: p.Name, PeerAddress: p.PeerAddress, LocalASN: p.LocalASN, PeerASN: p.PeerASN,
+				inst, name := configuredNames(v, p)
+				r := PeerRow{Node: v.Node, Instance: inst, Peer: name, PeerAddress: p.PeerAddress, LocalASN: p.LocalASN, PeerASN: p.PeerASN,
 					State: p.State, Uptime: p.Uptime, Source: FromAgent, AppliedHold: p.AppliedHold, AppliedKeepalive: p.AppliedKeepalive,
 					GracefulRestart: p.GracefulRestart, Capabilities: p.RemoteCapabilities}
 				for _, f := range p.Families {
@@ -119,10 +121,35 @@ func Peers(s *model.Snapshot) []PeerRow {
 	return rows
 }
 
+// statusTrusted reports whether CiliumBGPNodeConfig status is current: with status
+// reporting turned off (enable-bgp-control-plane-status-report=false) the agents stop
+// writing it, and whatever is left there is stale.
+func statusTrusted(s *model.Snapshot) bool {
+	return model.Bool(s.Cilium.Config.EnableBGPControlPlaneStatusReport, true)
+}
+
+// configuredNames names an agent's session after the configuration: models.BgpPeer has
+// no instance name (only the local ASN) and may lack the peer's name.
+func configuredNames(v model.NodeBGP, p model.AgentPeer) (instance, peer string) {
+	instance, peer = p.Instance, p.Name
+	for _, inst := range v.Instances {
+		if inst.LocalASN != p.LocalASN && inst.Name != p.Instance {
+			continue
+		}
+		for _, cp := range inst.Peers {
+			if cp.PeerAddress == p.PeerAddress {
+				return inst.Name, orS(peer, cp.Name)
+			}
+		}
+	}
+	return instance, peer
+}
+
 // NodesNeedingAgents returns the BGP-selected nodes whose session state the API does
 // not hold (no CiliumBGPNodeConfig status): only those need an exec into the agent.
 func NodesNeedingAgents(s *model.Snapshot) []string {
 	var out []string
+	trusted := statusTrusted(s)
 	for _, v := range s.ResolveBGP() {
 		if len(v.SelectedBy) == 0 {
 			continue
@@ -133,7 +160,7 @@ func NodesNeedingAgents(s *model.Snapshot) []string {
 				has = has || p.Status != nil
 			}
 		}
-		if !has {
+		if !has || !trusted {
 			out = append(out, v.Node)
 		}
 	}

@@ -50,6 +50,20 @@ func TestPeersFromStatusAgentAndConfig(t *testing.T) {
 	if got := NodesNeedingAgents(s); len(got) != 1 || got[0] != "pi-cp" {
 		t.Errorf("nodes needing agents: %v", got)
 	}
+	// status reporting off: what is left in the status is stale, every node needs its agent
+	off := false
+	s.Cilium.Config.EnableBGPControlPlaneStatusReport = &off
+	if got := NodesNeedingAgents(s); len(got) != 2 {
+		t.Errorf("nodes needing agents with status reporting off: %v", got)
+	}
+	// the agent's models.BgpPeer carries no instance name and maybe no peer name: both
+	// come from the configuration, matched by local ASN and peer address
+	s.Agents = []model.AgentNode{{Node: "nuc-1", Status: model.StatusOK, Peers: []model.AgentPeer{{Instance: "asn-64512", LocalASN: 64512, PeerAddress: "192.168.1.1", State: "idle"}}}}
+	for _, r := range Peers(s) {
+		if r.Node == "nuc-1" && (r.Source != FromAgent || r.Instance != "instance-64512" || r.Peer != "gw-v4" || r.State != "idle") {
+			t.Errorf("agent row named after the configuration: %+v", r)
+		}
+	}
 }
 
 func TestPoolsAndNodes(t *testing.T) {

@@ -7,6 +7,12 @@
 //
 //	{"mode": "rest|shell-only|disabled|garbage|hang", "peers": [...models.BgpPeer...],
 //	 "shellPeers": [...instances...], "routes": {"ipv4": [...], "ipv6": [...]}}
+//
+// In mode "gobgp" the answers are live instead: the state of the real GoBGP speaker in
+// network namespace "netns" (the lab's node), translated by internal/testenv/gobgpagent;
+// "peerNames" maps peer addresses to the names the BGP configuration gives them.
+// A speaker that does not answer makes the command fail as an agent without its BGP
+// control plane does.
 package main
 
 import (
@@ -15,6 +21,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/bgpnet/kubectl-bgpnet/internal/testenv/gobgpagent"
 )
 
 type state struct {
@@ -22,6 +30,9 @@ type state struct {
 	Peers      json.RawMessage            `json:"peers"`
 	ShellPeers json.RawMessage            `json:"shellPeers"`
 	Routes     map[string]json.RawMessage `json:"routes"`
+	Netns      string                     `json:"netns"`
+	Port       int                        `json:"port"`
+	PeerNames  map[string]string          `json:"peerNames"`
 }
 
 func main() {
@@ -51,6 +62,8 @@ func run(args []string) int {
 	case "hang":
 		time.Sleep(10 * time.Minute)
 		return 0
+	case "gobgp":
+		return live(s, args)
 	}
 	switch {
 	case strings.HasPrefix(cmd, "bgp peers"):
@@ -78,4 +91,35 @@ func emit(b json.RawMessage) int {
 	}
 	fmt.Println(string(b))
 	return 0
+}
+
+// live answers from the GoBGP speaker in s.Netns.
+func live(s state, args []string) int {
+	cli := gobgpagent.Netns(s.Netns, s.Port)
+	var v any
+	var err error
+	cmd := strings.Join(args, " ")
+	switch {
+	case strings.HasPrefix(cmd, "bgp peers"):
+		peers, perr := gobgpagent.Peers(cli, time.Now())
+		for _, p := range peers {
+			p.Name = s.PeerNames[p.PeerAddress]
+		}
+		v, err = peers, perr
+	case strings.HasPrefix(cmd, "bgp routes advertised") && len(args) >= 4:
+		v, err = gobgpagent.Routes(cli, args[3], time.Now())
+	default:
+		fmt.Fprintf(os.Stderr, "fakeagent: unsupported command %q\n", cmd)
+		return 1
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "Error: cannot get BGP state from the speaker: %v\n", err)
+		return 1
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	return emit(b)
 }

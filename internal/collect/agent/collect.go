@@ -111,6 +111,7 @@ func Collect(ctx context.Context, core kubernetes.Interface, ex Executor, opts O
 		}
 	}
 	if len(bad) > 0 {
+		st.Failed = len(bad)
 		st.Message = fmt.Sprintf("%d of %d agents did not answer fully (%s)", len(bad), len(nodes), strings.Join(bad, ", "))
 		if len(bad) == len(nodes) {
 			st.Status = worst(nodes)

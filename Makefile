@@ -1,6 +1,7 @@
 # kubectl bgpnet — build, demo, test, lint.
 #   make demo   runs the main job on the embedded demo snapshot
 #   make test   installs/builds what the tests need, then runs every test
+#   make lab    starts the live lab (make lab-down stops it)
 
 SHELL   := /usr/bin/env bash
 GO      ?= go
@@ -14,7 +15,7 @@ LDFLAGS := -s -w -X $(PKG)/internal/version.Version=$(VERSION) \
 
 export PATH := /usr/local/go/bin:$(PATH)
 
-.PHONY: build demo test unit lint fmt fuzz bench assets clean
+.PHONY: build demo test unit lint fmt fuzz bench assets lab lab-down clean
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/kubectl-bgpnet
@@ -49,6 +50,19 @@ bench: assets
 
 assets:
 	hack/test-assets.sh >/dev/null
+
+# the live lab (root): API server + kwok agents + GoBGP speakers peering with FRR in
+# network namespaces + a Hubble server; prints the KUBECONFIG to use. LAB_ROUTER=bird
+# for BIRD, LAB_FLAGS=--cilium-like for speakers that only dial out.
+LAB_DIR    ?= /tmp/bgpnet-lab
+LAB_ROUTER ?= frr
+lab: build
+	hack/deps.sh
+	$(GO) build -o bin/bgpnet-lab ./test/lab
+	BGPNET_TEST_ASSETS=$$(hack/test-assets.sh) bin/bgpnet-lab up --dir $(LAB_DIR) --router $(LAB_ROUTER) $(LAB_FLAGS)
+
+lab-down:
+	@if [ -x bin/bgpnet-lab ]; then bin/bgpnet-lab down --dir $(LAB_DIR); else $(GO) run ./test/lab down --dir $(LAB_DIR); fi
 
 clean:
 	rm -rf bin dist

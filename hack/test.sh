@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 #
 # test.sh - everything `make test` does, on a fresh machine as well as a warm one:
-#   1. Debian packages the tests need (installed only when missing);
+#   1. Debian packages the tests need (hack/deps.sh, installed only when missing);
 #   2. kube-apiserver, etcd and kwok built from the Go module proxy (hack/test-assets.sh,
 #      cached outside the repository, keyed by version);
 #   3. lint (gofmt, go vet), all unit and integration tests with the race detector,
@@ -13,16 +13,8 @@ export PATH=/usr/local/go/bin:$PATH GOTOOLCHAIN=local
 
 log() { echo "[test $(date +%T)] $*" >&2; }
 
-APT_PACKAGES=(jq)
-missing=()
-for p in "${APT_PACKAGES[@]}"; do
-  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  log "installing ${missing[*]}"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+log "packages"
+hack/deps.sh
 
 log "test assets"
 BGPNET_TEST_ASSETS=$(hack/test-assets.sh)

@@ -66,6 +66,7 @@ func (o *snapshotOptions) Validate() error {
 // Run collects (or loads) the snapshot and writes it.
 func (o *snapshotOptions) Run(cmd *cobra.Command) error {
 	stop := spin(o.ErrOut, "collecting snapshot…")
+	o.agents.RoutesWhereExec = true // a snapshot keeps the whole live view it reads
 	s, err := o.SnapshotWithAgents(cmd.Context(), o.agents)
 	stop()
 	if err != nil {

@@ -144,13 +144,13 @@ func (g *GlobalOptions) SnapshotWithAgents(ctx context.Context, ao AgentOptions)
 			model.SourceStatus{Name: model.SourceAgentRoutes, Status: model.StatusSkipped, Message: "--agents never"})
 		return s, nil
 	case ao.Mode == "always":
-		ao.Routes = true // always: the whole live view, routes included
+		// every agent; routes only for the commands that use them (routes, doctor, snapshot)
 	case ao.Mode == "auto" && !ao.Routes:
 		nodes = views.NodesNeedingAgents(s)
 		if len(nodes) == 0 {
 			s.Sources = append(s.Sources, model.SourceStatus{Name: model.SourceAgents, Status: model.StatusSkipped,
 				Message: "not needed: every BGP node reports its sessions in CiliumBGPNodeConfig status (--agents always to exec anyway)"},
-				model.SourceStatus{Name: model.SourceAgentRoutes, Status: model.StatusSkipped, Message: "advertised routes not read (--agents always, or kubectl bgpnet routes)"})
+				model.SourceStatus{Name: model.SourceAgentRoutes, Status: model.StatusSkipped, Message: "not needed: no agent was asked (--agents always to exec anyway)"})
 			return s, nil
 		}
 	}
@@ -175,7 +175,7 @@ func (g *GlobalOptions) SnapshotWithAgents(ctx context.Context, ao AgentOptions)
 func routesStatus(st model.SourceStatus, agents []model.AgentNode, asked bool) model.SourceStatus {
 	rs := model.SourceStatus{Name: model.SourceAgentRoutes, Status: st.Status, Message: st.Message, Failed: st.Failed}
 	if !asked {
-		rs.Status, rs.Message, rs.Failed = model.StatusSkipped, "advertised routes not read (--agents always, or kubectl bgpnet routes)", 0
+		rs.Status, rs.Message, rs.Failed = model.StatusSkipped, "advertised routes not read (kubectl bgpnet routes or doctor read them)", 0
 		return rs
 	}
 	for _, a := range agents {

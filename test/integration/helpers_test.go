@@ -69,7 +69,7 @@ func toV2Alpha1(t *testing.T, yamlText string) string {
 }
 
 // runCLI runs kubectl bgpnet in-process and returns its exit code, stdout and stderr.
-func runCLI(t *testing.T, args ...string) (int, string, string) {
+func runCLI(t testing.TB, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errOut bytes.Buffer
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)

@@ -63,25 +63,26 @@ type sessionState struct {
 
 func (st sessionState) established() bool { return strings.EqualFold(st.state, "established") }
 
-// stateOf returns the session's state from CiliumBGPNodeConfig status when the agents
-// report it there, else from the agent's live answer.
+// stateOf returns the session's state from the agent's live answer when the agent was
+// asked and answered, else from CiliumBGPNodeConfig status (when the agents report it),
+// else why the agent could not tell.
 func (in *Input) stateOf(node string, p model.EffectivePeer, statusReport bool) sessionState {
+	a, asked := in.S.Agent(node)
+	if asked && a.Status == model.StatusOK {
+		for _, ap := range a.Peers {
+			if ap.PeerAddress == p.PeerAddress {
+				return sessionState{state: ap.State, source: model.SourceAgents}
+			}
+		}
+		return sessionState{state: "not configured in the agent", source: model.SourceAgents}
+	}
 	if p.Status != nil && statusReport {
 		return sessionState{state: p.Status.PeeringState, source: model.SourceNodeConfigs}
 	}
-	a, ok := in.S.Agent(node)
-	if !ok {
-		return sessionState{}
-	}
-	if a.Status != model.StatusOK {
+	if asked {
 		return sessionState{source: model.SourceAgents, agentProblem: fmt.Sprintf("%s: %s", a.Status, a.Message)}
 	}
-	for _, ap := range a.Peers {
-		if ap.PeerAddress == p.PeerAddress {
-			return sessionState{state: ap.State, source: model.SourceAgents}
-		}
-	}
-	return sessionState{state: "not configured in the agent", source: model.SourceAgents}
+	return sessionState{}
 }
 
 func runSessionNotEstablished(in *Input) []Finding {

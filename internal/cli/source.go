@@ -159,7 +159,11 @@ func (g *GlobalOptions) SnapshotWithAgents(ctx context.Context, ao AgentOptions)
 		return nil, err
 	}
 	routes := ao.Routes || ao.RoutesWhereExec
-	agents, st := agent.Collect(ctx, kc.core, agent.KubeExecutor{Config: kc.cfg, Client: kc.core}, agent.Options{
+	ex, err := agent.NewKubeExecutor(kc.cfg, kc.core)
+	if err != nil {
+		return nil, err
+	}
+	agents, st := agent.Collect(ctx, kc.core, ex, agent.Options{
 		Namespace: g.CiliumNamespace, Concurrency: ao.Concurrency, Timeout: ao.Timeout, Routes: routes, Nodes: nodes, Logger: g.Logger,
 	})
 	s.Agents = agents

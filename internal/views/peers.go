@@ -52,12 +52,27 @@ func (f Family) String() string {
 	return fmt.Sprintf("%s %d/%d", f.Name, f.Received, f.Advertised)
 }
 
-// Peers lists every session: from CiliumBGPNodeConfig status when the node has one,
-// else from the agent, else from the configuration alone (state "unknown").
+// Peers lists every session: from the agent when it was asked and answered (its live
+// view is the freshest), else from CiliumBGPNodeConfig status, else from the
+// configuration alone (state "unknown"). In the default --agents auto mode only the
+// nodes without status are asked, so the status is preferred wherever it exists.
 func Peers(s *model.Snapshot) []PeerRow {
 	var rows []PeerRow
 	trusted := statusTrusted(s)
 	for _, v := range s.ResolveBGP() {
+		if a, ok := s.Agent(v.Node); ok && a.Status == model.StatusOK {
+			for _, p := range a.Peers {
+				inst, name := configuredNames(v, p)
+				r := PeerRow{Node: v.Node, Instance: inst, Peer: name, PeerAddress: p.PeerAddress, LocalASN: p.LocalASN, PeerASN: p.PeerASN,
+					State: p.State, Uptime: p.Uptime, Source: FromAgent, AppliedHold: p.AppliedHold, AppliedKeepalive: p.AppliedKeepalive,
+					GracefulRestart: p.GracefulRestart, Capabilities: p.RemoteCapabilities}
+				for _, f := range p.Families {
+					r.Families = append(r.Families, Family{Name: f.AFI + "/" + f.SAFI, Received: f.Received, Advertised: f.Advertised})
+				}
+				rows = append(rows, r)
+			}
+			continue
+		}
 		fromStatus := false
 		for _, inst := range v.Instances {
 			for _, p := range inst.Peers {
@@ -83,19 +98,6 @@ func Peers(s *model.Snapshot) []PeerRow {
 			}
 		}
 		if fromStatus {
-			continue
-		}
-		if a, ok := s.Agent(v.Node); ok && a.Status == model.StatusOK {
-			for _, p := range a.Peers {
-				inst, name := configuredNames(v, p)
-				r := PeerRow{Node: v.Node, Instance: inst, Peer: name, PeerAddress: p.PeerAddress, LocalASN: p.LocalASN, PeerASN: p.PeerASN,
-					State: p.State, Uptime: p.Uptime, Source: FromAgent, AppliedHold: p.AppliedHold, AppliedKeepalive: p.AppliedKeepalive,
-					GracefulRestart: p.GracefulRestart, Capabilities: p.RemoteCapabilities}
-				for _, f := range p.Families {
-					r.Families = append(r.Families, Family{Name: f.AFI + "/" + f.SAFI, Received: f.Received, Advertised: f.Advertised})
-				}
-				rows = append(rows, r)
-			}
 			continue
 		}
 		for _, inst := range v.Instances {

@@ -5,9 +5,11 @@ package integration
 import (
 	"context"
 	"encoding/json"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -18,6 +20,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 )
 
 // agentState writes the fake agent's state file for one node.
@@ -172,5 +175,45 @@ func TestAgentCollection(t *testing.T) {
 	nodes, st = agent.Collect(ctx, vcore, agent.KubeExecutor{Config: viewer, Client: vcore}, agent.Options{Timeout: 4 * time.Second, Nodes: []string{"rest", "shell"}})
 	if st.Status != model.StatusForbidden || len(nodes) != 2 || nodes[0].Status != model.StatusForbidden {
 		t.Errorf("without pods/exec: %+v %+v", st, nodes)
+	}
+
+	// bgpnet's executor (TLS sessions shared across execs) reads the same answers
+	shared, err := agent.NewKubeExecutor(env.Config, core)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nodes, _ = agent.Collect(ctx, core, shared, agent.Options{Timeout: 4 * time.Second, Nodes: []string{"rest", "shell"}})
+	if len(nodes) != 2 || nodes[0].Status != model.StatusOK || nodes[1].Status != model.StatusOK {
+		t.Errorf("shared-TLS executor: %+v", nodes)
+	}
+
+	// a proxy in between that refuses SPDY upgrades: the exec falls back to WebSocket
+	var mu sync.Mutex
+	seen := map[string]int{}
+	proxy := adminProxy(t, env.Config, func(w http.ResponseWriter, r *http.Request, next http.Handler) {
+		up := strings.ToLower(r.Header.Get("Upgrade"))
+		mu.Lock()
+		seen[up]++
+		mu.Unlock()
+		if strings.Contains(up, "spdy") {
+			http.Error(w, "this proxy does not speak SPDY", http.StatusBadRequest)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+	pcfg := &rest.Config{Host: proxy}
+	pcore := kubernetes.NewForConfigOrDie(pcfg)
+	pex, err := agent.NewKubeExecutor(pcfg, pcore)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nodes, _ = agent.Collect(ctx, pcore, pex, agent.Options{Timeout: 10 * time.Second, Nodes: []string{"rest"}})
+	if len(nodes) != 1 || nodes[0].Status != model.StatusOK || len(nodes[0].Peers) != 1 {
+		t.Errorf("exec through a SPDY-refusing proxy: %+v", nodes)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if seen["spdy/3.1"] == 0 || seen["websocket"] == 0 {
+		t.Errorf("upgrades the proxy saw: %v (want a SPDY attempt, then WebSocket)", seen)
 	}
 }

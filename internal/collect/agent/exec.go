@@ -5,11 +5,16 @@ package agent
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"fmt"
 	"net/http"
+	"net/url"
+	"strings"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/httpstream"
+	spdystream "k8s.io/apimachinery/pkg/util/httpstream/spdy"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
@@ -22,33 +27,92 @@ type Executor interface {
 }
 
 // KubeExecutor execs through the API server like kubectl exec: SPDY first, falling
-// back to WebSocket when the upgrade fails (or a proxy in between refuses SPDY).
+// back to WebSocket when the upgrade fails (or a proxy in between refuses SPDY). Made
+// with NewKubeExecutor it shares one TLS configuration with a session cache across its
+// execs, so each new exec connection resumes the TLS session instead of a full
+// handshake (the API server then skips verifying the client certificate again).
 type KubeExecutor struct {
 	Config *rest.Config
 	Client kubernetes.Interface
+	tls    *tls.Config
+}
+
+// NewKubeExecutor returns an executor whose exec connections share TLS sessions.
+func NewKubeExecutor(cfg *rest.Config, client kubernetes.Interface) (KubeExecutor, error) {
+	t, err := rest.TLSConfigFor(cfg)
+	if err != nil {
+		return KubeExecutor{}, fmt.Errorf("TLS configuration for exec: %w", err)
+	}
+	if t != nil {
+		t.ClientSessionCache = tls.NewLRUClientSessionCache(0)
+	}
+	return KubeExecutor{Config: cfg, Client: client, tls: t}, nil
+}
+
+// spdyExecutor returns the SPDY executor of one exec: over the shared TLS configuration
+// when there is one, else as kubectl builds it.
+func (k KubeExecutor) spdyExecutor(u *url.URL) (remotecommand.Executor, error) {
+	if k.tls == nil {
+		return remotecommand.NewSPDYExecutor(k.Config, http.MethodPost, u)
+	}
+	proxy := http.ProxyFromEnvironment
+	if k.Config.Proxy != nil {
+		proxy = k.Config.Proxy
+	}
+	upgrader, err := spdystream.NewRoundTripperWithConfig(spdystream.RoundTripperConfig{TLS: k.tls, Proxier: proxy, PingPeriod: 5 * time.Second})
+	if err != nil {
+		return nil, err
+	}
+	wrapped, err := rest.HTTPWrappersForConfig(k.Config, upgrader)
+	if err != nil {
+		return nil, err
+	}
+	return remotecommand.NewSPDYExecutorForTransports(wrapped, upgrader, http.MethodPost, u)
 }
 
 // Exec implements Executor.
 func (k KubeExecutor) Exec(ctx context.Context, namespace, pod, container string, command []string) ([]byte, []byte, error) {
 	req := k.Client.CoreV1().RESTClient().Post().Resource("pods").Namespace(namespace).Name(pod).SubResource("exec").
 		VersionedParams(&corev1.PodExecOptions{Container: container, Command: command, Stdout: true, Stderr: true}, scheme.ParameterCodec)
-	spdy, err := remotecommand.NewSPDYExecutor(k.Config, http.MethodPost, req.URL())
-	if err != nil {
-		return nil, nil, fmt.Errorf("exec in %s/%s: %w", namespace, pod, err)
-	}
-	ws, err := remotecommand.NewWebSocketExecutor(k.Config, http.MethodGet, req.URL().String())
-	if err != nil {
-		return nil, nil, fmt.Errorf("exec in %s/%s: %w", namespace, pod, err)
-	}
-	ex, err := remotecommand.NewFallbackExecutor(spdy, ws, func(err error) bool {
-		return httpstream.IsUpgradeFailure(err) || httpstream.IsHTTPSProxyError(err)
-	})
+	spdy, err := k.spdyExecutor(req.URL())
 	if err != nil {
 		return nil, nil, fmt.Errorf("exec in %s/%s: %w", namespace, pod, err)
 	}
 	var out, errOut bytes.Buffer
-	if err := ex.StreamWithContext(ctx, remotecommand.StreamOptions{Stdout: &out, Stderr: &errOut}); err != nil {
+	err = spdy.StreamWithContext(ctx, remotecommand.StreamOptions{Stdout: &out, Stderr: &errOut})
+	if err != nil && spdyRefused(err) {
+		// SPDY refused (a proxy, or a server without it): the same exec over WebSocket,
+		// built only now so that the common case does not pay for it
+		ws, werr := remotecommand.NewWebSocketExecutor(k.Config, http.MethodGet, req.URL().String())
+		if werr != nil {
+			return nil, nil, fmt.Errorf("exec in %s/%s: %w", namespace, pod, werr)
+		}
+		out.Reset()
+		errOut.Reset()
+		err = ws.StreamWithContext(ctx, remotecommand.StreamOptions{Stdout: &out, Stderr: &errOut})
+	}
+	if err != nil {
 		return out.Bytes(), errOut.Bytes(), fmt.Errorf("exec %v in %s/%s: %w", command, namespace, pod, err)
 	}
 	return out.Bytes(), errOut.Bytes(), nil
+}
+
+// spdyRefused reports whether an exec failed because SPDY itself was refused (a proxy or
+// a server without it), not because of the exec: the SPDY round tripper reports a non-101
+// answer as "unable to upgrade connection: <body>", also for 403 and 404, which the
+// WebSocket attempt would only repeat less clearly.
+func spdyRefused(err error) bool {
+	if httpstream.IsUpgradeFailure(err) || httpstream.IsHTTPSProxyError(err) {
+		return true
+	}
+	msg := strings.ToLower(err.Error())
+	if !strings.Contains(msg, "unable to upgrade connection") {
+		return false
+	}
+	for _, m := range []string{"forbidden", "not found", "unauthorized", "container not found", "does not have a host assigned"} {
+		if strings.Contains(msg, m) {
+			return false
+		}
+	}
+	return true
 }

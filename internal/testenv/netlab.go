@@ -15,6 +15,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/bgpnet/kubectl-bgpnet/internal/testenv/gobgpagent"
 )
 
 // NetLab is a BGP fabric in network namespaces, built like a Cilium cluster behind a
@@ -431,23 +433,7 @@ func (l *NetLab) GoBGP(node string, args ...string) ([]byte, error) {
 	if !ok || node == "router" {
 		return nil, fmt.Errorf("netlab has no node %q", node)
 	}
-	return GoBGPCommand(ns, args...)
-}
-
-// GoBGPCommand runs `gobgp` against the speaker in netns ns (read-only callers such as
-// the agent stand-in use it too).
-func GoBGPCommand(ns string, args ...string) ([]byte, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	full := append([]string{"netns", "exec", ns, "gobgp", "-u", "127.0.0.1", "-p", strconv.Itoa(GoBGPAPIPort)}, args...)
-	var stderr bytes.Buffer
-	cmd := exec.CommandContext(ctx, "ip", full...)
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		return out, fmt.Errorf("gobgp %s in %s: %w: %s", strings.Join(args, " "), ns, err, bytes.TrimSpace(stderr.Bytes()))
-	}
-	return out, nil
+	return gobgpagent.Netns(ns, GoBGPAPIPort)(args...)
 }
 
 // Vtysh runs FRR commands on the router (vtysh -c … for each command).

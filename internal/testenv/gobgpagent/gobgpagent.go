@@ -215,44 +215,42 @@ func mpFamily(b []byte) (afi, safi uint64, ok bool) {
 	return afi, safi, ok1 && ok2
 }
 
-func varintField(b []byte, num protowire.Number) (uint64, bool) {
-	for len(b) > 0 {
-		n, typ, l := protowire.ConsumeTag(b)
-		if l < 0 {
-			return 0, false
-		}
-		b = b[l:]
-		if n == num && typ == protowire.VarintType {
-			v, l := protowire.ConsumeVarint(b)
-			return v, l >= 0
-		}
-		l = protowire.ConsumeFieldValue(n, typ, b)
-		if l < 0 {
-			return 0, false
-		}
-		b = b[l:]
-	}
-	return 0, false
-}
-
-func bytesField(b []byte, num protowire.Number) ([]byte, bool) {
+// field finds field num of a protobuf message and returns its raw value.
+func field(b []byte, num protowire.Number, want protowire.Type) ([]byte, bool) {
 	for len(b) > 0 {
 		n, typ, l := protowire.ConsumeTag(b)
 		if l < 0 {
 			return nil, false
 		}
 		b = b[l:]
-		if n == num && typ == protowire.BytesType {
-			v, l := protowire.ConsumeBytes(b)
-			return v, l >= 0
-		}
 		l = protowire.ConsumeFieldValue(n, typ, b)
 		if l < 0 {
 			return nil, false
+		}
+		if n == num && typ == want {
+			return b[:l], true
 		}
 		b = b[l:]
 	}
 	return nil, false
+}
+
+func varintField(b []byte, num protowire.Number) (uint64, bool) {
+	raw, ok := field(b, num, protowire.VarintType)
+	if !ok {
+		return 0, false
+	}
+	v, l := protowire.ConsumeVarint(raw)
+	return v, l >= 0
+}
+
+func bytesField(b []byte, num protowire.Number) ([]byte, bool) {
+	raw, ok := field(b, num, protowire.BytesType)
+	if !ok {
+		return nil, false
+	}
+	v, l := protowire.ConsumeBytes(raw)
+	return v, l >= 0
 }
 
 // path is one path of `gobgp neighbor ADDR adj-out -a AFI -j`.

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -78,8 +79,8 @@ func (k KubeExecutor) Exec(ctx context.Context, namespace, pod, container string
 	if err != nil {
 		return nil, nil, fmt.Errorf("exec in %s/%s: %w", namespace, pod, err)
 	}
-	var out, errOut bytes.Buffer
-	err = spdy.StreamWithContext(ctx, remotecommand.StreamOptions{Stdout: &out, Stderr: &errOut})
+	out, errOut := &lockedBuffer{}, &lockedBuffer{}
+	err = spdy.StreamWithContext(ctx, remotecommand.StreamOptions{Stdout: out, Stderr: errOut})
 	if err != nil && spdyRefused(err) {
 		// SPDY refused (a proxy, or a server without it): the same exec over WebSocket,
 		// built only now so that the common case does not pay for it
@@ -87,14 +88,33 @@ func (k KubeExecutor) Exec(ctx context.Context, namespace, pod, container string
 		if werr != nil {
 			return nil, nil, fmt.Errorf("exec in %s/%s: %w", namespace, pod, werr)
 		}
-		out.Reset()
-		errOut.Reset()
-		err = ws.StreamWithContext(ctx, remotecommand.StreamOptions{Stdout: &out, Stderr: &errOut})
+		out, errOut = &lockedBuffer{}, &lockedBuffer{}
+		err = ws.StreamWithContext(ctx, remotecommand.StreamOptions{Stdout: out, Stderr: errOut})
 	}
+	// on a timeout the stream goroutines may still be writing: take copies under the lock
 	if err != nil {
-		return out.Bytes(), errOut.Bytes(), fmt.Errorf("exec %v in %s/%s: %w", command, namespace, pod, err)
+		return out.copy(), errOut.copy(), fmt.Errorf("exec %v in %s/%s: %w", command, namespace, pod, err)
 	}
-	return out.Bytes(), errOut.Bytes(), nil
+	return out.copy(), errOut.copy(), nil
+}
+
+// lockedBuffer is a bytes.Buffer safe for the stream goroutines that write it and the
+// caller that reads it after StreamWithContext returned early.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) copy() []byte {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return bytes.Clone(b.buf.Bytes())
 }
 
 // spdyRefused reports whether an exec failed because SPDY itself was refused (a proxy or

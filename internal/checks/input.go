@@ -30,6 +30,8 @@ type Input struct {
 	inUse       map[string]bool
 	ingressList []ingress
 	byPool      map[*model.LBPool][]block
+	drops       map[*model.Service][]model.Flow
+	agents      map[string]*model.AgentNode
 }
 
 type compiled struct {
@@ -199,4 +201,16 @@ func (v Version) String() string {
 		return "unknown (agent image tag without a version)"
 	}
 	return fmt.Sprintf("%d.%d.%d", v.Major, v.Minor, v.Patch)
+}
+
+// Agent returns the agent's answer for node (map lookup; the snapshot's list is linear).
+func (in *Input) Agent(node string) (*model.AgentNode, bool) {
+	if in.agents == nil {
+		in.agents = make(map[string]*model.AgentNode, len(in.S.Agents))
+		for i := range in.S.Agents {
+			in.agents[in.S.Agents[i].Node] = &in.S.Agents[i]
+		}
+	}
+	a, ok := in.agents[node]
+	return a, ok
 }

@@ -137,13 +137,20 @@ type block struct {
 type blockIndex struct {
 	ix     *model.PoolIndex
 	blocks []block
+	byRef  map[blockKey]*block
 }
 
-func (bi *blockIndex) containing(a netip.Addr) []block {
+type blockKey struct {
+	pool  *model.LBPool
+	index int
+}
+
+// containing returns the blocks that contain a (their texts are rendered once, in blocks).
+func (bi *blockIndex) containing(a netip.Addr) []*block {
 	refs := bi.ix.Containing(a)
-	out := make([]block, len(refs))
-	for i, r := range refs {
-		out[i] = block{r, r.Pool.Blocks[r.Index].String()}
+	out := make([]*block, 0, len(refs))
+	for _, r := range refs {
+		out = append(out, bi.byRef[blockKey{r.Pool, r.Index}])
 	}
 	return out
 }
@@ -163,9 +170,12 @@ func (in *Input) blocksOf(p *model.LBPool) []block {
 func (in *Input) blocks() *blockIndex {
 	if in.blockIx == nil {
 		ix := model.NewPoolIndex(in.S.Pools)
-		bi := &blockIndex{ix: ix}
+		bi := &blockIndex{ix: ix, byRef: make(map[blockKey]*block, len(ix.Blocks()))}
 		for _, r := range ix.Blocks() {
 			bi.blocks = append(bi.blocks, block{r, r.Pool.Blocks[r.Index].String()})
+		}
+		for i := range bi.blocks {
+			bi.byRef[blockKey{bi.blocks[i].Pool, bi.blocks[i].Index}] = &bi.blocks[i]
 		}
 		in.blockIx = bi
 	}
@@ -252,8 +262,8 @@ func (in *Input) ingresses() []ingress {
 					continue
 				}
 				rec := ingress{svc: svc, addr: a}
-				if bs := ix.containing(a); len(bs) > 0 {
-					rec.block = &bs[0]
+				if r, ok := ix.ix.First(a); ok {
+					rec.block = ix.byRef[blockKey{r.Pool, r.Index}]
 				}
 				in.ingressList = append(in.ingressList, rec)
 			}

@@ -219,7 +219,7 @@ func (in *Input) expectedVIPs(out map[netip.Prefix]string, adv string, e model.A
 func runAdvertMismatch(in *Input) []Finding {
 	var out []Finding
 	for _, v := range in.Views() {
-		a, ok := in.S.Agent(v.Node)
+		a, ok := in.Agent(v.Node)
 		if !ok || a.Status != model.StatusOK {
 			continue
 		}

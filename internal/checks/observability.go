@@ -94,15 +94,33 @@ func (d dropCheck) check() Check {
 
 // dropsByService groups the dropped flows by the Service owning their VIP.
 func (in *Input) dropsByService() map[*model.Service][]model.Flow {
-	out := map[*model.Service][]model.Flow{}
+	if in.drops != nil {
+		return in.drops
+	}
+	in.drops = map[*model.Service][]model.Flow{}
+	// the addresses drops were seen for: usually a few, so Services are only looked up
+	// against them (no index over every Service's addresses)
+	seen := map[string]bool{}
+	for _, f := range in.S.Flows {
+		if f.Verdict == "DROPPED" {
+			seen[f.Destination], seen[f.Source] = true, true
+		}
+	}
+	if len(seen) == 0 {
+		return in.drops
+	}
 	byIP := map[string]*model.Service{}
 	for i := range in.S.Services {
 		svc := &in.S.Services[i]
 		for _, ing := range svc.Ingress {
-			byIP[ing.IP] = svc
+			if seen[ing.IP] {
+				byIP[ing.IP] = svc
+			}
 		}
 		for _, ip := range svc.ExternalIPs {
-			byIP[ip] = svc
+			if seen[ip] {
+				byIP[ip] = svc
+			}
 		}
 	}
 	for _, f := range in.S.Flows {
@@ -114,10 +132,10 @@ func (in *Input) dropsByService() map[*model.Service][]model.Flow {
 			svc = byIP[f.Source]
 		}
 		if svc != nil {
-			out[svc] = append(out[svc], f)
+			in.drops[svc] = append(in.drops[svc], f)
 		}
 	}
-	return out
+	return in.drops
 }
 
 func runDrops(in *Input, d dropCheck) []Finding {

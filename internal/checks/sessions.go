@@ -67,7 +67,7 @@ func (st sessionState) established() bool { return strings.EqualFold(st.state, "
 // asked and answered, else from CiliumBGPNodeConfig status (when the agents report it),
 // else why the agent could not tell.
 func (in *Input) stateOf(node string, p model.EffectivePeer, statusReport bool) sessionState {
-	a, asked := in.S.Agent(node)
+	a, asked := in.Agent(node)
 	if asked && a.Status == model.StatusOK {
 		for _, ap := range a.Peers {
 			if ap.PeerAddress == p.PeerAddress {

@@ -46,16 +46,31 @@ func (ix *PoolIndex) Blocks() []PoolBlockRef { return ix.blocks }
 
 // Containing returns the blocks that contain a (several only when pools overlap).
 func (ix *PoolIndex) Containing(a netip.Addr) []PoolBlockRef {
-	i := sort.Search(len(ix.blocks), func(i int) bool { return a.Less(ix.blocks[i].First) }) - 1
 	var out []PoolBlockRef
+	ix.each(a, func(b PoolBlockRef) bool { out = append(out, b); return true })
+	return out
+}
+
+// First returns the block with the highest first address that contains a, without
+// allocating (the one Containing lists first).
+func (ix *PoolIndex) First(a netip.Addr) (PoolBlockRef, bool) {
+	var found PoolBlockRef
+	ok := false
+	ix.each(a, func(b PoolBlockRef) bool { found, ok = b, true; return false })
+	return found, ok
+}
+
+// each calls f for the blocks containing a, highest first address first, until f
+// returns false.
+func (ix *PoolIndex) each(a netip.Addr, f func(PoolBlockRef) bool) {
+	i := sort.Search(len(ix.blocks), func(i int) bool { return a.Less(ix.blocks[i].First) }) - 1
 	for j := i; j >= 0; j-- {
 		b := ix.blocks[j]
 		if b.First.BitLen() != a.BitLen() || ix.maxLast[j].BitLen() == a.BitLen() && ix.maxLast[j].Less(a) {
-			break
+			return
 		}
-		if !b.Last.Less(a) {
-			out = append(out, b)
+		if !b.Last.Less(a) && !f(b) {
+			return
 		}
 	}
-	return out
 }

@@ -59,8 +59,12 @@ func (f Family) String() string {
 func Peers(s *model.Snapshot) []PeerRow {
 	var rows []PeerRow
 	trusted := statusTrusted(s)
+	agents := make(map[string]*model.AgentNode, len(s.Agents))
+	for i := range s.Agents {
+		agents[s.Agents[i].Node] = &s.Agents[i]
+	}
 	for _, v := range s.ResolveBGP() {
-		if a, ok := s.Agent(v.Node); ok && a.Status == model.StatusOK {
+		if a, ok := agents[v.Node]; ok && a.Status == model.StatusOK {
 			for _, p := range a.Peers {
 				inst, name := configuredNames(v, p)
 				r := PeerRow{Node: v.Node, Instance: inst, Peer: name, PeerAddress: p.PeerAddress, LocalASN: p.LocalASN, PeerASN: p.PeerASN,

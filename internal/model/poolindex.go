@@ -14,10 +14,53 @@ type PoolBlockRef struct {
 	First, Last netip.Addr
 }
 
-// PoolIndex finds the pool blocks containing an address in O(log n).
+// PoolIndex finds the pool blocks containing an address: all of them in O(log n), the
+// first one in O(1) through buckets of /24 (IPv4) and /64 (IPv6).
 type PoolIndex struct {
 	blocks  []PoolBlockRef // sorted by First
 	maxLast []netip.Addr   // maxLast[i] = the largest Last of blocks[0..i] (same family)
+	// buckets lists, per /24 or /64, the blocks overlapping it; blocks spanning more
+	// than maxBuckets buckets are in wide instead and always checked.
+	buckets map[bucketKey][]int
+	wide    []int
+}
+
+// bucketKey is an address's /24 (IPv4) or /64 (IPv6).
+type bucketKey struct {
+	v6 bool
+	hi uint64
+}
+
+const maxBuckets = 256
+
+func bucketOf(a netip.Addr) bucketKey {
+	if a.Is4() {
+		b := a.As4()
+		return bucketKey{hi: uint64(b[0])<<16 | uint64(b[1])<<8 | uint64(b[2])}
+	}
+	b := a.As16()
+	var hi uint64
+	for _, x := range b[:8] {
+		hi = hi<<8 | uint64(x)
+	}
+	return bucketKey{v6: true, hi: hi}
+}
+
+// index fills the buckets for block i.
+func (ix *PoolIndex) index(i int) {
+	b := ix.blocks[i]
+	first, last := bucketOf(b.First), bucketOf(b.Last)
+	if first.v6 != last.v6 || last.hi-first.hi >= maxBuckets {
+		ix.wide = append(ix.wide, i)
+		return
+	}
+	for k := first.hi; ; k++ {
+		key := bucketKey{v6: first.v6, hi: k}
+		ix.buckets[key] = append(ix.buckets[key], i)
+		if k == last.hi {
+			return
+		}
+	}
 }
 
 // NewPoolIndex indexes the valid blocks of the pools (pointers into pools).
@@ -32,6 +75,10 @@ func NewPoolIndex(pools []LBPool) *PoolIndex {
 	}
 	sort.SliceStable(ix.blocks, func(i, j int) bool { return ix.blocks[i].First.Less(ix.blocks[j].First) })
 	ix.maxLast = make([]netip.Addr, len(ix.blocks))
+	ix.buckets = map[bucketKey][]int{}
+	for i := range ix.blocks {
+		ix.index(i)
+	}
 	for i, b := range ix.blocks {
 		ix.maxLast[i] = b.Last
 		if i > 0 && ix.maxLast[i-1].BitLen() == b.Last.BitLen() && b.Last.Less(ix.maxLast[i-1]) {
@@ -51,13 +98,26 @@ func (ix *PoolIndex) Containing(a netip.Addr) []PoolBlockRef {
 	return out
 }
 
-// First returns the block with the highest first address that contains a, without
-// allocating (the one Containing lists first).
+// First returns the block with the highest first address that contains a (the one
+// Containing lists first), in constant time and without allocating.
 func (ix *PoolIndex) First(a netip.Addr) (PoolBlockRef, bool) {
-	var found PoolBlockRef
-	ok := false
-	ix.each(a, func(b PoolBlockRef) bool { found, ok = b, true; return false })
-	return found, ok
+	best := -1
+	consider := func(i int) {
+		b := ix.blocks[i]
+		if b.First.BitLen() == a.BitLen() && !a.Less(b.First) && !b.Last.Less(a) && i > best {
+			best = i // blocks are sorted by First: a higher index has a higher (or equal) first address
+		}
+	}
+	for _, i := range ix.buckets[bucketOf(a)] {
+		consider(i)
+	}
+	for _, i := range ix.wide {
+		consider(i)
+	}
+	if best < 0 {
+		return PoolBlockRef{}, false
+	}
+	return ix.blocks[best], true
 }
 
 // each calls f for the blocks containing a, highest first address first, until f

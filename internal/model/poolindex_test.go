@@ -17,17 +17,20 @@ func TestPoolIndexContainingAndFirst(t *testing.T) {
 		{ObjectMeta: ObjectMeta{Name: "wide"}, Blocks: []PoolBlock{cidr("10.0.0.0/16"), cidr("2001:db8::/64")}},
 		{ObjectMeta: ObjectMeta{Name: "narrow"}, Blocks: []PoolBlock{cidr("10.0.5.0/24")}},
 		{ObjectMeta: ObjectMeta{Name: "range"}, Blocks: []PoolBlock{rng("10.1.0.10", "10.1.0.20")}},
+		{ObjectMeta: ObjectMeta{Name: "huge"}, Blocks: []PoolBlock{cidr("10.0.0.0/8"), cidr("2001:db8:1::/48")}}, // too wide for buckets
 	}
 	ix := NewPoolIndex(pools)
 	for _, c := range []struct {
 		addr  string
 		pools []string // Containing, in order; First is the first of them
 	}{
-		{"10.0.5.7", []string{"narrow", "wide"}},
-		{"10.0.6.1", []string{"wide"}},
-		{"10.1.0.15", []string{"range"}},
-		{"10.1.0.21", nil},
+		{"10.0.5.7", []string{"narrow", "huge", "wide"}}, // same first address: the later pool first
+		{"10.0.6.1", []string{"huge", "wide"}},
+		{"10.1.0.15", []string{"range", "huge"}},
+		{"10.1.0.21", []string{"huge"}},
+		{"11.0.0.1", nil},
 		{"2001:db8::1", []string{"wide"}},
+		{"2001:db8:1:2::1", []string{"huge"}},
 		{"192.0.2.1", nil},
 	} {
 		a := netip.MustParseAddr(c.addr)

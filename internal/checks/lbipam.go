@@ -275,7 +275,20 @@ func (in *Input) ingresses() []ingress {
 // usage maps each pool to the ingress addresses allocated from it.
 func (in *Input) usage() map[*model.LBPool][]ingress {
 	if in.poolUse == nil {
-		in.poolUse = make(map[*model.LBPool][]ingress, len(in.S.Pools))
+		// two passes: count, then carve every pool's list out of one array
+		counts := make(map[*model.LBPool]int, len(in.S.Pools))
+		n := 0
+		for _, ing := range in.ingresses() {
+			if ing.block != nil {
+				counts[ing.block.Pool]++
+				n++
+			}
+		}
+		all := make([]ingress, 0, n)
+		in.poolUse = make(map[*model.LBPool][]ingress, len(counts))
+		for p, c := range counts {
+			in.poolUse[p], all = all[:0:c], all[c:c]
+		}
 		for _, ing := range in.ingresses() {
 			if ing.block != nil {
 				in.poolUse[ing.block.Pool] = append(in.poolUse[ing.block.Pool], ing)
@@ -288,6 +301,7 @@ func (in *Input) usage() map[*model.LBPool][]ingress {
 func runPoolExhausted(in *Input) []Finding {
 	var out []Finding
 	use := in.usage()
+	seen := map[netip.Addr]struct{}{} // reused by uniqueAddrs
 	// pending Services that ran out of addresses, by the pools that select them
 	waitingFor := map[*model.LBPool][]string{}
 	for _, svc := range in.LBServices() {
@@ -306,7 +320,7 @@ func runPoolExhausted(in *Input) []Finding {
 		for _, b := range in.blocksOf(p) {
 			total.Add(total, p.Blocks[b.Index].Allocatable(in.allowFirstLast(p)))
 		}
-		used := big.NewInt(int64(uniqueAddrs(use[p])))
+		used := big.NewInt(int64(uniqueAddrs(use[p], seen)))
 		free := new(big.Int).Sub(total, used)
 		condFree := ""
 		for _, c := range p.Conditions {
@@ -346,9 +360,10 @@ func runPoolExhausted(in *Input) []Finding {
 	return out
 }
 
-// uniqueAddrs counts distinct addresses (Services may share one with a sharing key).
-func uniqueAddrs(ings []ingress) int {
-	seen := make(map[netip.Addr]struct{}, len(ings))
+// uniqueAddrs counts distinct addresses (Services may share one with a sharing key) in
+// seen, a set it clears first so that one set serves every pool.
+func uniqueAddrs(ings []ingress, seen map[netip.Addr]struct{}) int {
+	clear(seen)
 	for _, i := range ings {
 		seen[i.addr] = struct{}{}
 	}

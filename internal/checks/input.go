@@ -157,10 +157,7 @@ func (in *Input) LBServices() []*model.Service {
 // Node returns a node by name through an index (the snapshot's own lookup is linear).
 func (in *Input) Node(name string) (*model.Node, bool) {
 	if in.nodes == nil {
-		in.nodes = make(map[string]*model.Node, len(in.S.Nodes))
-		for i := range in.S.Nodes {
-			in.nodes[in.S.Nodes[i].Name] = &in.S.Nodes[i]
-		}
+		in.nodes = model.IndexBy(in.S.Nodes, func(n *model.Node) string { return n.Name })
 	}
 	n, ok := in.nodes[name]
 	return n, ok
@@ -206,10 +203,7 @@ func (v Version) String() string {
 // Agent returns the agent's answer for node (map lookup; the snapshot's list is linear).
 func (in *Input) Agent(node string) (*model.AgentNode, bool) {
 	if in.agents == nil {
-		in.agents = make(map[string]*model.AgentNode, len(in.S.Agents))
-		for i := range in.S.Agents {
-			in.agents[in.S.Agents[i].Node] = &in.S.Agents[i]
-		}
+		in.agents = model.IndexBy(in.S.Agents, func(a *model.AgentNode) string { return a.Node })
 	}
 	a, ok := in.agents[node]
 	return a, ok

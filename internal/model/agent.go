@@ -89,3 +89,12 @@ func (s *Snapshot) Agent(node string) (*AgentNode, bool) {
 	}
 	return nil, false
 }
+
+// IndexBy maps key(x) to a pointer into xs, for lookups by name instead of linear scans.
+func IndexBy[T any](xs []T, key func(*T) string) map[string]*T {
+	out := make(map[string]*T, len(xs))
+	for i := range xs {
+		out[key(&xs[i])] = &xs[i]
+	}
+	return out
+}

@@ -59,10 +59,7 @@ func (f Family) String() string {
 func Peers(s *model.Snapshot) []PeerRow {
 	var rows []PeerRow
 	trusted := statusTrusted(s)
-	agents := make(map[string]*model.AgentNode, len(s.Agents))
-	for i := range s.Agents {
-		agents[s.Agents[i].Node] = &s.Agents[i]
-	}
+	agents := model.IndexBy(s.Agents, func(a *model.AgentNode) string { return a.Node })
 	for _, v := range s.ResolveBGP() {
 		if a, ok := agents[v.Node]; ok && a.Status == model.StatusOK {
 			for _, p := range a.Peers {

@@ -33,6 +33,8 @@ type Snapshot struct {
 	Agents []AgentNode `json:"agents,omitempty"`
 	// Flows are recent dropped flows towards the Services' addresses (source "hubble").
 	Flows []Flow `json:"flows,omitempty"`
+	// Routers are the upstream routers' views (source "routers"), when read.
+	Routers []RouterView `json:"routers,omitempty"`
 }
 
 // Cluster identifies the cluster a snapshot was taken from.

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -36,6 +37,9 @@ type NetLabNode struct {
 	Address string `json:"address"` // IPv4 on the router's /24
 	// ASN overrides NetLabOptions.NodeASN for this node's speaker.
 	ASN uint32 `json:"asn,omitempty"`
+	// RouterExpects overrides the ASN the router expects from this node (its
+	// remote-as), to break the session on purpose; 0 means the speaker's ASN.
+	RouterExpects uint32 `json:"routerExpects,omitempty"`
 	// Prefixes are advertised by the node's speaker (PodCIDR, LoadBalancer VIPs…).
 	Prefixes []string `json:"prefixes"`
 }
@@ -149,6 +153,7 @@ func UpNetLab(o NetLabOptions) (*NetLab, error) {
 	if o.Dir == "" {
 		return nil, errors.New("netlab: no run directory")
 	}
+	o.Nodes = slices.Clone(o.Nodes) // the lab changes its nodes; never the caller's slice
 	l := &NetLab{NetLabOptions: o, Namespaces: map[string]string{"router": o.Prefix + "rtr"}}
 	for _, n := range o.Nodes {
 		l.Namespaces[n.Name] = o.Prefix + n.Name
@@ -293,6 +298,14 @@ func (l *NetLab) nodeASN(n NetLabNode) uint32 {
 	return l.NodeASN
 }
 
+// expectedASN is the remote-as the router configures for n.
+func (l *NetLab) expectedASN(n NetLabNode) uint32 {
+	if n.RouterExpects != 0 {
+		return n.RouterExpects
+	}
+	return l.nodeASN(n)
+}
+
 // frrConf is bgpd.conf: one neighbor per node (no peer group, so one neighbor's
 // remote-as can be changed at run time).
 func (l *NetLab) frrConf() string {
@@ -305,7 +318,7 @@ func (l *NetLab) frrConf() string {
 	b.WriteString(" no bgp network import-check\n")
 	for _, n := range l.Nodes {
 		fmt.Fprintf(&b, " neighbor %s remote-as %d\n neighbor %s description %s\n neighbor %s timers connect 5\n",
-			n.Address, l.nodeASN(n), n.Address, n.Name, n.Address)
+			n.Address, l.expectedASN(n), n.Address, n.Name, n.Address)
 	}
 	b.WriteString(" !\n address-family ipv4 unicast\n  maximum-paths 8\n exit-address-family\n!\n")
 	return b.String()
@@ -322,7 +335,7 @@ func (l *NetLab) birdConf() string {
 		l.RouterIP, l.RouterASN)
 	for _, n := range l.Nodes {
 		fmt.Fprintf(&b, "protocol bgp %s from cilium { neighbor %s as %d; description %q; }\n",
-			strings.ReplaceAll(n.Name, "-", "_"), n.Address, l.nodeASN(n), n.Name)
+			strings.ReplaceAll(n.Name, "-", "_"), n.Address, l.expectedASN(n), n.Name)
 	}
 	return b.String()
 }
@@ -468,6 +481,17 @@ func (l *NetLab) Birdc(args ...string) ([]byte, error) {
 	return out, nil
 }
 
+// RouterCommand is the command prefix that reaches the router's CLI, tool included
+// (for bgpnet's --router-cmd): vtysh with the lab's socket directory, or birdc with
+// the lab's control socket, inside the router's namespace.
+func (l *NetLab) RouterCommand() []string {
+	base := []string{"ip", "netns", "exec", l.Namespaces["router"]}
+	if l.Router == "bird" {
+		return append(base, "birdc", "-s", filepath.Join(l.routerDir(), "bird.ctl"))
+	}
+	return append(base, "vtysh", "--vty_socket", l.routerDir())
+}
+
 // SetRouterPeerASN changes the ASN the router expects from node (a misconfiguration:
 // the router rejects the node's OPEN and the session stays down), and saves it.
 func (l *NetLab) SetRouterPeerASN(node string, asn uint32) error {
@@ -477,7 +501,7 @@ func (l *NetLab) SetRouterPeerASN(node string, asn uint32) error {
 	}
 	for i := range l.Nodes {
 		if l.Nodes[i].Name == node {
-			l.Nodes[i].ASN = asn
+			l.Nodes[i].RouterExpects = asn
 		}
 	}
 	if err := l.save(); err != nil {

@@ -26,6 +26,7 @@ type doctorOptions struct {
 	*GlobalOptions
 	agents  AgentOptions
 	hubble  HubbleOptions
+	routers RouterOptions
 	flows   string
 	output  string
 	failOn  string
@@ -35,7 +36,8 @@ type doctorOptions struct {
 	list    bool
 	color   string
 
-	selected []checks.Check
+	selected    []checks.Check
+	routerSpecs []RouterSpec
 }
 
 func newDoctorCmd(g *GlobalOptions) *cobra.Command {
@@ -78,6 +80,7 @@ Exit status: 0 when nothing at or above --fail-on was found, 1 when something wa
 	f.BoolVar(&o.list, "list", false, "list every check and exit")
 	o.agents.addFlags(f)
 	o.hubble.addFlags(f)
+	o.routers.addFlags(f)
 	f.StringVar(&o.flows, "hubble", "auto", "read recent drops towards the VIPs from Hubble: auto or never")
 	f.StringVar(&o.color, "color", "auto", "colour text output: auto (when stdout is a terminal and NO_COLOR is unset), always or never")
 	_ = cmd.RegisterFlagCompletionFunc("check", completeCheckIDs)
@@ -121,6 +124,11 @@ func (o *doctorOptions) Validate() error {
 	if err := oneOf("hubble", o.flows, "auto", "never"); err != nil {
 		return err
 	}
+	specs, err := o.routers.specs()
+	if err != nil {
+		return err
+	}
+	o.routerSpecs = specs
 	if o.explain != "" {
 		if _, ok := checks.Lookup(o.explain); !ok {
 			_, err := checks.Select([]string{o.explain}, nil)
@@ -146,6 +154,9 @@ func (o *doctorOptions) Run(cmd *cobra.Command) error {
 	s, err := o.SnapshotWithAgents(cmd.Context(), o.agents)
 	if err == nil && o.flows == "auto" && !o.Demo && o.From == "" {
 		o.addRecentDrops(cmd.Context(), s, o.hubble)
+	}
+	if err == nil {
+		o.routers.collectRouters(cmd.Context(), s, o.routerSpecs)
 	}
 	stop()
 	if err != nil {

@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: Apache-2.0
+
+package cli
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestRouterSpecs(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "routers.yaml")
+	if err := os.WriteFile(file, []byte("routers:\n- {name: dc1-tor, kind: frr, cmd: ssh admin@dc1 sudo}\n- {kind: bird, dir: ./dc2}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		opts RouterOptions
+		want string // names and kinds, or the error
+	}{
+		{"none", RouterOptions{}, ""},
+		{"one", RouterOptions{Kinds: []string{"frr"}, Cmds: []string{"ip netns exec rtr"}}, "frr/frr/ip netns exec rtr/"},
+		{"two unnamed", RouterOptions{Kinds: []string{"frr", "frr"}, Dirs: []string{"a", "b"}}, "frr/frr//a frr-2/frr//b"},
+		{"file plus flag", RouterOptions{File: file, Kinds: []string{"bird"}, Names: []string{"lab"}}, "dc1-tor/frr/ssh admin@dc1 sudo/ bird/bird//./dc2 lab/bird//"},
+		{"bad kind", RouterOptions{Kinds: []string{"quagga"}}, `router 1: --router "quagga": want one of frr, bird`},
+		{"too many cmds", RouterOptions{Kinds: []string{"frr"}, Cmds: []string{"a", "b"}}, "--router-cmd given 2 times for 1 --router"},
+		{"cmd and dir", RouterOptions{Kinds: []string{"frr"}, Cmds: []string{"a"}, Dirs: []string{"b"}}, "router 1 (frr): give a command or a directory, not both"},
+		{"bad file", RouterOptions{File: file + ".missing"}, "--routers: open"},
+	} {
+		specs, err := c.opts.specs()
+		var got string
+		if err != nil {
+			got = err.Error()
+		} else {
+			var parts []string
+			for _, s := range specs {
+				parts = append(parts, s.Name+"/"+s.Kind+"/"+s.Cmd+"/"+s.Dir)
+			}
+			got = strings.Join(parts, " ")
+		}
+		if !strings.HasPrefix(got, c.want) || (c.want == "" && got != "") {
+			t.Errorf("%s: got %q, want %q", c.name, got, c.want)
+		}
+	}
+}

@@ -81,7 +81,8 @@ func healthy() *model.Snapshot {
 			}}}}
 		s.BGP.NodeConfigs = append(s.BGP.NodeConfigs, nc)
 	}
-	for _, name := range []string{model.SourceDiscovery, model.SourceNodes, model.SourceCiliumNodes, model.SourceCiliumConfig, model.SourceDaemonSets,
+	s.Routers = []model.RouterView{healthyRouter()}
+	for _, name := range []string{model.SourceRouters, model.SourceDiscovery, model.SourceNodes, model.SourceCiliumNodes, model.SourceCiliumConfig, model.SourceDaemonSets,
 		model.SourceDeployments, model.SourceServices, model.SourceEndpointSlices, model.SourceNodeConfigs, model.SourceClusterConfigs,
 		model.SourcePeerConfigs, model.SourceAdvertisements, model.SourceNodeConfigOverride, model.SourcePools, model.SourceL2Policies, model.SourceHubble, model.SourceAgents, model.SourceAgentRoutes} {
 		s.Sources = append(s.Sources, model.SourceStatus{Name: name, Status: model.StatusOK})
@@ -89,4 +90,56 @@ func healthy() *model.Snapshot {
 	s.Sources = append(s.Sources, model.SourceStatus{Name: model.SourcePeeringPolicies, Status: model.StatusNotInstalled})
 	s.Normalize()
 	return s
+}
+
+// healthyRouter is the FRR router the healthy cluster peers with: every node a
+// neighbor, both families negotiated, every prefix received from both nodes where it
+// should be, best, and installed (the VIPs with two next hops).
+func healthyRouter() model.RouterView {
+	r := model.RouterView{Name: "tor", Kind: "frr", Status: model.StatusOK, RouterID: "192.168.1.1", ASN: 64513}
+	for _, a := range []string{"192.168.1.11", "192.168.1.12", "fd00:1::11", "fd00:1::12"} {
+		r.Neighbors = append(r.Neighbors, model.RouterNeighbor{Address: a, RemoteASN: 64512, LocalASN: 64513, State: "Established", Established: true,
+			PrefixesReceived: 2, PrefixesAccepted: 2, Families: []string{"ipv4-unicast", "ipv6-unicast"}, HoldTime: 90, Keepalive: 30,
+			ImportFilter: "route-map CILIUM-IN", ExportFilter: "route-map CILIUM-OUT"})
+	}
+	route := func(p, from string, best bool) {
+		r.Routes = append(r.Routes, model.RouterRoute{Prefix: pfx(p), From: from, NextHop: from, Best: best, Valid: true, ASPath: "64512"})
+	}
+	route("10.42.1.0/24", "192.168.1.11", true)
+	route("10.42.2.0/24", "192.168.1.12", true)
+	route("198.51.100.10/32", "192.168.1.11", true)
+	route("198.51.100.10/32", "192.168.1.12", false)
+	route("fd00:42:0:1::/64", "fd00:1::11", true)
+	route("fd00:42:0:2::/64", "fd00:1::12", true)
+	route("2001:db8:100::10/128", "fd00:1::11", true)
+	route("2001:db8:100::10/128", "fd00:1::12", false)
+	fib := func(p string, nh ...string) {
+		r.FIB = append(r.FIB, model.FIBRoute{Prefix: pfx(p), Protocol: "bgp", NextHops: nh})
+	}
+	fib("10.42.1.0/24", "192.168.1.11")
+	fib("10.42.2.0/24", "192.168.1.12")
+	fib("198.51.100.10/32", "192.168.1.11", "192.168.1.12")
+	fib("fd00:42:0:1::/64", "fd00:1::11")
+	fib("fd00:42:0:2::/64", "fd00:1::12")
+	fib("2001:db8:100::10/128", "fd00:1::11", "fd00:1::12")
+	return r
+}
+
+// agentAdvertising makes n1's agent report what it advertises to the IPv4 router.
+func agentAdvertising(s *model.Snapshot, prefixes ...string) {
+	a := model.AgentNode{Node: "n1", Status: model.StatusOK}
+	for _, p := range prefixes {
+		a.Routes = append(a.Routes, model.AgentRoute{Peer: "192.168.1.1", Prefix: pfx(p)})
+	}
+	s.Agents = append(s.Agents, a)
+}
+
+// routerNeighbor returns the router's neighbor entry for addr.
+func routerNeighbor(s *model.Snapshot, addr string) *model.RouterNeighbor {
+	for i := range s.Routers[0].Neighbors {
+		if s.Routers[0].Neighbors[i].Address == addr {
+			return &s.Routers[0].Neighbors[i]
+		}
+	}
+	panic("no neighbor " + addr)
 }

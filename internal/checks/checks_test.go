@@ -4,6 +4,7 @@ package checks
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -103,6 +104,11 @@ var cases = []struct {
 		s.BGP.PeerConfigs[0].AuthSecretRef = "bgp-pw"
 		s.BGP.PeerConfigs[0].Conditions = []metav1.Condition{{Type: "cilium.io/MissingAuthSecret", Status: metav1.ConditionTrue, Message: "secret not found"}}
 	}, subject: "BGPPeer/n1/i/rtr4", want: []string{"no node has an established session", "1. md5-secret-missing-or-misplaced", "asn-mismatch"}},
+	{id: "session-not-established", name: "the router's side", mutate: func(s *model.Snapshot) {
+		s.BGP.NodeConfigs[0].Status[0].Peers[0].PeeringState = "active"
+		n := routerNeighbor(s, "192.168.1.11")
+		n.Established, n.State, n.LastError = false, "Idle", "OPEN Message Error/Bad Peer AS"
+	}, subject: "BGPPeer/n1/i/rtr4", want: []string{"router tor sees neighbor 192.168.1.11 Idle, last error: OPEN Message Error/Bad Peer AS"}},
 	{id: "session-not-established", name: "no status", mutate: func(s *model.Snapshot) { s.BGP.NodeConfigs[0].Status = nil },
 		subject: "BGPPeer/n1/i/rtr6", sev: Warning, want: []string{"reports no state"}},
 	{id: "session-not-established", name: "agent live state, no status", mutate: func(s *model.Snapshot) {
@@ -116,6 +122,52 @@ var cases = []struct {
 			{PeerAddress: "192.168.1.1", State: "established"}, {PeerAddress: "fd00::1", State: "established"}}},
 			{Node: "n2", Status: model.StatusError, Message: "exec: exit status 1"}}
 	}, subject: "BGPPeer/n2/i/rtr4", sev: Warning, want: []string{"unknown: the agent did not answer (error: exec: exit status 1)"}},
+	// the router's side
+	{id: "node-not-configured-on-router", name: "neighbor missing", mutate: func(s *model.Snapshot) {
+		s.Routers[0].Neighbors = slices.DeleteFunc(s.Routers[0].Neighbors, func(n model.RouterNeighbor) bool { return n.Address == "192.168.1.12" })
+	}, subject: "BGPPeer/n2/i/rtr4", want: []string{"router tor has no neighbor 192.168.1.12", "neighbor 192.168.1.12 remote-as 64512"}},
+	{id: "node-not-configured-on-router", name: "BIRD, other ranges do not cover", mutate: func(s *model.Snapshot) {
+		s.Routers[0].Kind = "bird"
+		s.Routers[0].Config = "bgp listen range 10.9.0.0/16 peer-group X\n"
+		s.Routers[0].Neighbors = slices.DeleteFunc(s.Routers[0].Neighbors, func(n model.RouterNeighbor) bool { return n.Address == "fd00:1::11" })
+	}, subject: "BGPPeer/n1/i/rtr6", want: []string{"protocol bgp n1 from cilium { neighbor fd00:1::11 as 64512; }"}},
+	{id: "asn-mismatch", name: "router expects another AS", mutate: func(s *model.Snapshot) {
+		n := routerNeighbor(s, "192.168.1.11")
+		n.RemoteASN, n.Established, n.State, n.LastError = 64999, false, "Idle", "OPEN Message Error/Bad Peer AS"
+	}, subject: "BGPPeer/n1/i/rtr4", want: []string{"expects AS 64999", "Bad Peer AS", "neighbor 192.168.1.11 remote-as 64512"}},
+	{id: "asn-mismatch", name: "Cilium peers with the wrong AS", mutate: func(s *model.Snapshot) {
+		s.BGP.ClusterConfigs[0].Instances[0].Peers[0].PeerASN = ptr(int64(65000))
+	}, subject: "BGPPeer/n1/i/rtr4", want: []string{"peers with 192.168.1.1 as AS 65000, router tor is AS 64513"}},
+	{id: "frr-ebgp-requires-policy", name: "Policy", mutate: func(s *model.Snapshot) {
+		for _, a := range []string{"192.168.1.11", "192.168.1.12"} {
+			n := routerNeighbor(s, a)
+			n.PolicyBlocked, n.PrefixesAccepted, n.ImportFilter = true, 0, ""
+		}
+	}, subject: "Router/tor", want: []string{"2 neighbors (192.168.1.11, 192.168.1.12)", "ip prefix-list CILIUM-IN seq", "permit 198.51.100.0/24 ge 32", "permit 10.42.1.0/24'",
+		"neighbor 192.168.1.11 route-map CILIUM-IN in", "ipv6 prefix-list CILIUM-IN-V6 seq 10 permit 2001:db8:100::/120 ge 128"}},
+	{id: "bird-or-mikrotik-default-deny-filters", name: "import none", mutate: func(s *model.Snapshot) {
+		s.Routers[0].Kind = "bird"
+		n := routerNeighbor(s, "192.168.1.11")
+		n.Name, n.ImportFilter, n.PrefixesAccepted = "n1", "REJECT", 0
+	}, subject: "Router/tor", want: []string{"imports nothing from 192.168.1.11", "filter cilium_in", "198.51.100.0/24{32,32}", "birdc configure"}},
+	{id: "router-prefix-filter-or-max-prefix", name: "le 24 drops the VIP", mutate: func(s *model.Snapshot) {
+		agentAdvertising(s, "10.42.1.0/24", "198.51.100.10/32")
+		s.Routers[0].Routes = slices.DeleteFunc(s.Routers[0].Routes, func(r model.RouterRoute) bool {
+			return r.From == "192.168.1.11" && r.Prefix.Bits() == 32
+		})
+		routerNeighbor(s, "192.168.1.11").ImportFilter = "prefix-list PL-IN"
+	}, subject: "BGPPeer/n1/i/rtr4", want: []string{"holds 1 of the 2 prefixes node n1 advertises", "not accepted: 198.51.100.10/32", "prefix-list PL-IN", "ge 32"}},
+	{id: "bgp-rib-not-in-fib", name: "not installed", mutate: func(s *model.Snapshot) {
+		s.Routers[0].FIB = slices.DeleteFunc(s.Routers[0].FIB, func(f model.FIBRoute) bool { return f.Prefix.String() == "10.42.2.0/24" })
+	}, subject: "Router/tor", want: []string{"absent from the FIB: 10.42.2.0/24"}},
+	{id: "ecmp-not-enabled-or-limit", name: "maximum-paths 1", mutate: func(s *model.Snapshot) {
+		s.Routers[0].ECMP = 1
+		for i := range s.Routers[0].FIB {
+			s.Routers[0].FIB[i].NextHops = s.Routers[0].FIB[i].NextHops[:1]
+		}
+	}, subject: "Router/tor", want: []string{"198.51.100.10/32: 2 paths, 1 installed", "maximum-paths 16"}},
+	{id: "bfd-required-by-router", name: "bfd on the neighbor", mutate: func(s *model.Snapshot) { routerNeighbor(s, "192.168.1.12").BFD = true },
+		subject: "BGPPeer/n2/i/rtr4", want: []string{"runs BFD with 192.168.1.12", "no neighbor 192.168.1.12 bfd"}},
 	{id: "timers-too-aggressive-or-unacceptable", name: "3/1", mutate: func(s *model.Snapshot) {
 		s.BGP.PeerConfigs[0].Timers = &model.Timers{HoldTimeSeconds: ptr(int32(3)), KeepAliveTimeSeconds: ptr(int32(2))}
 	}, subject: "CiliumBGPPeerConfig/pc", want: []string{"below 9 s", "more than a third", `"holdTimeSeconds":9`}},

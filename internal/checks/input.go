@@ -32,6 +32,7 @@ type Input struct {
 	byPool      map[*model.LBPool][]block
 	drops       map[*model.Service][]model.Flow
 	agents      map[string]*model.AgentNode
+	routerIx    map[string]routerSession
 }
 
 type compiled struct {

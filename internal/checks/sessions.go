@@ -16,7 +16,7 @@ func sessionChecks() []Check {
 		reconcileCheck(),
 		{
 			ID: "session-not-established", Title: "A BGP session is not established", Severity: Error, Layer: LayerSessions,
-			Needs: []string{model.SourceNodes, model.SourceNodeConfigs, model.SourceCiliumConfig}, Uses: []string{model.SourcePeerConfigs, model.SourceClusterConfigs}, Optional: []string{model.SourceAgents},
+			Needs: []string{model.SourceNodes, model.SourceNodeConfigs, model.SourceCiliumConfig}, Uses: []string{model.SourcePeerConfigs, model.SourceClusterConfigs}, Optional: []string{model.SourceAgents, model.SourceRouters},
 			Versions: "1.16+ (BGPv2 status; any version through the agents)",
 			Detects:  "a peer whose CiliumBGPNodeConfig status (or, where there is none, the agent's live answer) is not established, with the likely causes ranked from the evidence",
 			Fixes:    "depends on the cause: the ranked list says what to check first and what confirms it",
@@ -145,6 +145,20 @@ func sessionFinding(in *Input, v model.NodeBGP, inst model.EffectiveInstance, p 
 	case st.state == "":
 		f.Severity = Warning
 		f.Message = fmt.Sprintf("node %s reports no state for session %s to %s: the agent has not reconciled it (agent down, or the peer was just added)", v.Node, p.Name, peerAddr(p))
+	}
+	if rs, ok := in.routerSide(v.Node, p.PeerAddress); ok {
+		// the router's side of the story comes first: it often names the cause outright
+		switch n := rs.neighbor; {
+		case n == nil:
+			f.Details = append(f.Details, fmt.Sprintf("router %s has no neighbor %s (see node-not-configured-on-router)", rs.router.Name, rs.nodeAddr))
+		default:
+			line := fmt.Sprintf("router %s sees neighbor %s %s", rs.router.Name, n.Address, n.State)
+			if n.LastError != "" {
+				line += ", last error: " + n.LastError
+			}
+			f.Details = append(f.Details, line)
+			f.Evidence = append(f.Evidence, ev(model.SourceRouters, ref(routerRef(rs.router.Name)), "neighbor "+n.Address+" state", n.State, "Established"))
+		}
 	}
 	if st.agentProblem != "" {
 		return f // nothing is known of the session itself: no causes to rank

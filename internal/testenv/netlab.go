@@ -60,6 +60,8 @@ type NetLabOptions struct {
 	// sessions come up but every eBGP route is filtered.
 	RequirePolicy bool         `json:"requirePolicy,omitempty"`
 	Nodes         []NetLabNode `json:"nodes"`
+	// BirdImport is the BIRD channels' import clause (default "import all").
+	BirdImport string `json:"birdImport,omitempty"`
 	// Listen makes gobgpd listen on 179 so the router's first connect succeeds (about
 	// 2 s to Established); without it gobgpd only dials out as Cilium does (6–10 s).
 	Listen bool `json:"listen,omitempty"`
@@ -331,8 +333,12 @@ func (l *NetLab) birdConf() string {
 	fmt.Fprintf(&b, "log %q all;\nrouter id %s;\nprotocol device {}\nprotocol direct { ipv4; interface \"br0\"; }\n",
 		filepath.Join(l.routerDir(), "bird.log"), l.RouterIP)
 	b.WriteString("protocol kernel { ipv4 { export where source = RTS_BGP; }; merge paths on; }\n")
-	fmt.Fprintf(&b, "template bgp cilium {\n  local %s as %d;\n  connect delay time 1;\n  connect retry time 5;\n  ipv4 { import all; export none; };\n}\n",
-		l.RouterIP, l.RouterASN)
+	imp := l.BirdImport
+	if imp == "" {
+		imp = "import all"
+	}
+	fmt.Fprintf(&b, "template bgp cilium {\n  local %s as %d;\n  connect delay time 1;\n  connect retry time 5;\n  ipv4 { %s; export none; };\n}\n",
+		l.RouterIP, l.RouterASN, imp)
 	for _, n := range l.Nodes {
 		fmt.Fprintf(&b, "protocol bgp %s from cilium { neighbor %s as %d; description %q; }\n",
 			strings.ReplaceAll(n.Name, "-", "_"), n.Address, l.expectedASN(n), n.Name)
@@ -515,6 +521,20 @@ func (l *NetLab) SetRouterPeerASN(node string, asn uint32) error {
 		return err
 	}
 	_, err = l.Vtysh("configure terminal", fmt.Sprintf("router bgp %d", l.RouterASN), fmt.Sprintf("neighbor %s remote-as %d", n.Address, asn))
+	return err
+}
+
+// SetBirdImport changes the BIRD channels' import clause (e.g. "import none", BIRD's
+// RFC 8212 default for eBGP) and reconfigures BIRD.
+func (l *NetLab) SetBirdImport(clause string) error {
+	l.BirdImport = clause
+	if err := l.save(); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(l.routerDir(), "bird.conf"), []byte(l.birdConf()), 0o644); err != nil {
+		return err
+	}
+	_, err := l.Birdc("configure")
 	return err
 }
 

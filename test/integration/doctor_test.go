@@ -82,9 +82,10 @@ func TestDoctorScenarios(t *testing.T) {
 				t.Fatalf("doctor -o json: %v", err)
 			}
 			for _, sk := range rep.Skipped {
-				// no hubble-relay and no agents in the test cluster: only the checks of
-				// flows and of the agents' live view may skip
-				if !strings.Contains(sk.Reason, "source hubble is") && !strings.Contains(sk.Reason, "source agents is") && !strings.Contains(sk.Reason, "source agent-routes is") {
+				// no hubble-relay, no agents and no router in the test cluster: only the
+				// checks of flows, of the agents' live view and of the router may skip
+				if !strings.Contains(sk.Reason, "source hubble is") && !strings.Contains(sk.Reason, "source agents is") &&
+					!strings.Contains(sk.Reason, "source agent-routes is") && !strings.Contains(sk.Reason, "source routers is") {
 					t.Errorf("check %s skipped on a fully readable cluster: %s", sk.ID, sk.Reason)
 				}
 			}

@@ -33,6 +33,8 @@ type Input struct {
 	drops       map[*model.Service][]model.Flow
 	agents      map[string]*model.AgentNode
 	routerIx    map[string]routerSession
+	// advertisables are the cluster's own prefixes (PodCIDRs, pool blocks), once per run.
+	advertisables []model.AdvertisablePrefix
 }
 
 type compiled struct {

@@ -370,6 +370,20 @@ func routeMapCommands(in *Input, r *model.RouterView, neighbors []string) []stri
 	return []string{b.String()}
 }
 
+// advertisable reports whether p is one of the cluster's prefixes: a PodCIDR of a BGP
+// node, or a host route out of a pool block.
+func (in *Input) advertisable(p netip.Prefix) bool {
+	if in.advertisables == nil {
+		in.advertisables = in.S.AdvertisablePrefixes()
+	}
+	for _, a := range in.advertisables {
+		if a.HostRoutes && p.Bits() == p.Addr().BitLen() && a.Prefix.Contains(p.Addr()) || !a.HostRoutes && a.Prefix == p.Masked() {
+			return true
+		}
+	}
+	return false
+}
+
 // clusterPrefix is a prefix the cluster may advertise, with the prefix-list suffix
 // that accepts it (host routes out of a pool block: "ge 32").
 type clusterPrefix struct {
@@ -379,26 +393,17 @@ type clusterPrefix struct {
 
 // clusterPrefixes lists the PodCIDRs (exact) and the pools' blocks (their host routes).
 func clusterPrefixes(in *Input) []clusterPrefix {
-	seen := map[string]bool{}
 	var out []clusterPrefix
-	add := func(p netip.Prefix, suffix string) {
-		k := p.String() + suffix
-		if !seen[k] {
-			seen[k] = true
-			out = append(out, clusterPrefix{p, suffix})
-		}
+	if in.advertisables == nil {
+		in.advertisables = in.S.AdvertisablePrefixes()
 	}
-	for _, n := range in.S.Nodes {
-		for _, p := range n.AllPodCIDRs() {
-			add(p.Masked(), "")
+	for _, p := range in.advertisables {
+		cp := clusterPrefix{pfx: p.Prefix}
+		if p.HostRoutes {
+			cp.suffix = fmt.Sprintf(" ge %d", p.Prefix.Addr().BitLen())
 		}
+		out = append(out, cp)
 	}
-	for _, b := range in.blocks().blocks {
-		if c := b.Pool.Blocks[b.Index].CIDR; c != nil {
-			add(c.Masked(), fmt.Sprintf(" ge %d", c.Addr().BitLen()))
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].pfx.String()+out[i].suffix < out[j].pfx.String()+out[j].suffix })
 	return out
 }
 
@@ -480,6 +485,9 @@ func runPrefixFilter(in *Input) []Finding {
 		for _, r := range a.Routes {
 			if r.Peer != "" && r.Peer != rs.peer.PeerAddress || r.Prefix.Addr().Is4() != rs.nodeAddr.Is4() {
 				continue
+			}
+			if !in.advertisable(r.Prefix) {
+				continue // not the cluster's to advertise: the router is right to drop it
 			}
 			advertised++
 			if !held[r.Prefix.Masked()] {

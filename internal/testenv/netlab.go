@@ -17,6 +17,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/bgpnet/kubectl-bgpnet/internal/collect/router"
+	"github.com/bgpnet/kubectl-bgpnet/internal/model"
 	"github.com/bgpnet/kubectl-bgpnet/internal/testenv/gobgpagent"
 )
 
@@ -524,6 +526,55 @@ func (l *NetLab) SetRouterPeerASN(node string, asn uint32) error {
 	return err
 }
 
+// LoadRouterConfig restarts the router daemons with cfg as their whole BGP
+// configuration (FRR bgpd.conf, or bird.conf): what a user does with a generated one.
+func (l *NetLab) LoadRouterConfig(cfg string) error {
+	for _, p := range []string{"bgpd.pid", "bird.pid"} {
+		if err := stopPidFile(filepath.Join(l.routerDir(), p)); err != nil {
+			return err
+		}
+	}
+	d := l.routerDir()
+	if l.Router == "bird" {
+		if err := os.WriteFile(filepath.Join(d, "bird.conf"), []byte(cfg), 0o644); err != nil {
+			return err
+		}
+		_ = os.Remove(filepath.Join(d, "bird.ctl"))
+		if out, err := exec.Command("ip", "netns", "exec", l.Namespaces["router"], "bird", "-p", "-c", filepath.Join(d, "bird.conf")).CombinedOutput(); err != nil {
+			return fmt.Errorf("bird rejects the configuration: %v: %s", err, out)
+		}
+		if err := run("ip", "netns", "exec", l.Namespaces["router"], "bird", "-c", filepath.Join(d, "bird.conf"),
+			"-s", filepath.Join(d, "bird.ctl"), "-P", filepath.Join(d, "bird.pid")); err != nil {
+			return err
+		}
+		return waitFile(filepath.Join(d, "bird.ctl"))
+	}
+	cfg = "log file " + filepath.Join(d, "bgpd.log") + " informational\n" + cfg
+	if err := os.WriteFile(filepath.Join(d, "bgpd.conf"), []byte(cfg), 0o644); err != nil {
+		return err
+	}
+	_ = os.Remove(filepath.Join(d, "bgpd.vty"))
+	if err := run("chown", "-R", "frr:frr", d); err != nil {
+		return err
+	}
+	common := []string{"-z", filepath.Join(d, "zserv.api"), "--vty_socket", d, "-P", "0", "-u", "frr", "-g", "frr"}
+	if err := run("ip", append([]string{"netns", "exec", l.Namespaces["router"], "/usr/lib/frr/bgpd", "-d",
+		"-f", filepath.Join(d, "bgpd.conf"), "-i", filepath.Join(d, "bgpd.pid")}, common...)...); err != nil {
+		return err
+	}
+	if err := waitFile(filepath.Join(d, "bgpd.vty")); err != nil {
+		return err
+	}
+	// FRR accepts a configuration with errors line by line: refuse one that had any
+	log, _ := os.ReadFile(filepath.Join(d, "bgpd.log"))
+	for _, line := range strings.Split(string(log), "\n") {
+		if strings.Contains(line, "Error") && strings.Contains(line, "config") {
+			return fmt.Errorf("bgpd reported a configuration error: %s", line)
+		}
+	}
+	return nil
+}
+
 // SetBirdImport changes the BIRD channels' import clause (e.g. "import none", BIRD's
 // RFC 8212 default for eBGP) and reconfigures BIRD.
 func (l *NetLab) SetBirdImport(clause string) error {
@@ -538,42 +589,20 @@ func (l *NetLab) SetBirdImport(clause string) error {
 	return err
 }
 
-// Established lists the nodes whose session the router sees Established.
+// Established lists the nodes whose session the router sees Established, read the way
+// bgpnet reads routers (whatever the router's configuration names its neighbors).
 func (l *NetLab) Established() (map[string]bool, error) {
+	v := router.Collect(context.Background(), l.Router, "lab", router.Exec{Prefix: l.RouterCommand(), Timeout: 10 * time.Second})
+	if v.Status != model.StatusOK {
+		return nil, fmt.Errorf("read the lab router: %s", v.Message)
+	}
 	up := map[string]bool{}
-	if l.Router == "bird" {
-		out, err := l.Birdc("show", "protocols")
-		if err != nil {
-			return nil, err
-		}
-		for _, line := range strings.Split(string(out), "\n") {
-			f := strings.Fields(line)
-			if len(f) > 0 && strings.Contains(line, "Established") {
-				for _, n := range l.Nodes {
-					if f[0] == strings.ReplaceAll(n.Name, "-", "_") {
-						up[n.Name] = true
-					}
-				}
+	for _, n := range l.Nodes {
+		for _, nb := range v.Neighbors {
+			if nb.Address == n.Address && nb.Established {
+				up[n.Name] = true
 			}
 		}
-		return up, nil
-	}
-	out, err := l.Vtysh("show bgp summary json")
-	if err != nil {
-		return nil, err
-	}
-	var sum struct {
-		IPv4 struct {
-			Peers map[string]struct {
-				State string `json:"state"`
-			} `json:"peers"`
-		} `json:"ipv4Unicast"`
-	}
-	if err := json.Unmarshal(out, &sum); err != nil {
-		return nil, fmt.Errorf("show bgp summary json: %w", err)
-	}
-	for _, n := range l.Nodes {
-		up[n.Name] = sum.IPv4.Peers[n.Address].State == "Established"
 	}
 	return up, nil
 }

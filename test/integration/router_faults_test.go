@@ -3,12 +3,16 @@
 package integration
 
 import (
+	"context"
 	"encoding/json"
 	"os/exec"
+	"slices"
+	"sort"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/bgpnet/kubectl-bgpnet/internal/collect/router"
 	"github.com/bgpnet/kubectl-bgpnet/internal/model"
 	"github.com/bgpnet/kubectl-bgpnet/internal/testenv"
 )
@@ -219,5 +223,84 @@ func TestRouterFaultsBIRD(t *testing.T) {
 	_, _, text := waitDoctor(t, lab, "bird-or-mikrotik-default-deny-filters", "bird")
 	if !strings.Contains(text, "imports nothing from 192.0.2.11") || !strings.Contains(text, "import filter REJECT") {
 		t.Errorf("finding: %s", text)
+	}
+}
+
+// routerPrefixes returns the prefixes the router holds from the nodes, and the next
+// hops it installed for the VIP.
+func routerPrefixes(t *testing.T, lab *testenv.Lab) ([]string, int) {
+	t.Helper()
+	v := router.Collect(context.Background(), lab.Net.Router, "tor", router.Exec{Prefix: lab.Net.RouterCommand()})
+	if v.Status != model.StatusOK {
+		t.Fatalf("router: %s %s", v.Status, v.Message)
+	}
+	set := map[string]bool{}
+	for _, r := range v.Routes {
+		set[r.Prefix.String()] = true
+	}
+	var out []string
+	for p := range set {
+		out = append(out, p)
+	}
+	sort.Strings(out)
+	vip := 0
+	for _, f := range v.FIB {
+		if f.Prefix.String() == lab.VIP+"/32" {
+			vip = len(f.NextHops)
+		}
+	}
+	return out, vip
+}
+
+// TestRouterConfigLoadsIntoRealRouters generates the router configuration from the
+// lab's cluster, loads it into a fresh FRR and a fresh BIRD as a user would, and checks
+// that the speakers establish, the cluster's prefixes are accepted and installed (the
+// VIP on both next hops), and a prefix the cluster does not own is refused.
+func TestRouterConfigLoadsIntoRealRouters(t *testing.T) {
+	if testenv.AssetsDir() == "" {
+		t.Skip("integration test skipped: no test assets; run `make test`")
+	}
+	for _, flavor := range router.Kinds {
+		t.Run(flavor, func(t *testing.T) {
+			lab := testenv.StartLab(t, testenv.LabOptions{Router: flavor})
+			code, cfg, errOut := runCLI(t, "--kubeconfig", lab.Kubeconfig, "router-config", "--flavor", flavor)
+			if code != 0 {
+				t.Fatalf("router-config: %d %s", code, errOut)
+			}
+			if err := lab.Net.LoadRouterConfig(cfg); err != nil {
+				t.Fatalf("%v\n%s", err, cfg)
+			}
+			// a prefix the cluster does not own, announced by node1's speaker
+			if err := lab.Net.Announce("node1", "203.0.113.0/24"); err != nil {
+				t.Fatal(err)
+			}
+			if err := lab.Net.WaitEstablished(60 * time.Second); err != nil {
+				t.Fatalf("%v\n%s", err, cfg)
+			}
+			want := []string{"10.244.1.0/24", "10.244.2.0/24", "198.51.100.10/32"}
+			deadline := time.Now().Add(40 * time.Second)
+			for {
+				got, vipHops := routerPrefixes(t, lab)
+				if slices.Equal(got, want) && vipHops == 2 {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("router holds %v (VIP next hops %d), want exactly %v with 2 next hops\n%s", got, vipHops, want, cfg)
+				}
+				time.Sleep(time.Second)
+			}
+			// and doctor, reading the router, finds nothing wrong on its side
+			if rf := doctorWithRouter(t, lab).routerFindings(); len(rf) != 0 {
+				t.Errorf("doctor with the generated configuration: %v", rf)
+			}
+			// with a router source, router-config prints a diff (FRR's running config)
+			if flavor == "frr" {
+				code, diff, errOut := runCLI(t, "--kubeconfig", lab.Kubeconfig, "router-config", "--flavor", "frr",
+					"--router", "frr", "--router-cmd", strings.Join(lab.Net.RouterCommand(), " "))
+				if code != 0 || !strings.HasPrefix(diff, "--- frr running-config") {
+					t.Errorf("diff: %d %s\n%s", code, errOut, diff)
+				}
+			}
+		})
 	}
 }

@@ -118,7 +118,7 @@ and hands over the fix.`,
 	fs.StringVar(&g.LogLevel, "log-level", "warn", "log level: debug, info, warn or error")
 	cmd.MarkFlagsMutuallyExclusive("from", "demo")
 
-	cmd.AddCommand(newDoctorCmd(g), newPeersCmd(g), newRoutesCmd(g), newPoolsCmd(g), newNodesCmd(g), newFlowsCmd(g), newRouterCmd(g), newRouterConfigCmd(g), newSnapshotCmd(g), newVersionCmd(g))
+	cmd.AddCommand(newDoctorCmd(g), newPeersCmd(g), newRoutesCmd(g), newPoolsCmd(g), newNodesCmd(g), newFlowsCmd(g), newRouterCmd(g), newRouterConfigCmd(g), newProbeCmd(g), newSnapshotCmd(g), newVersionCmd(g))
 	return cmd
 }
 

@@ -134,6 +134,8 @@ type routesOptions struct {
 	prefix  string
 	service string
 	filter  views.RouteFilter
+	routers RouterOptions
+	specs   []RouterSpec
 }
 
 func newRoutesCmd(g *GlobalOptions) *cobra.Command {
@@ -160,6 +162,7 @@ or the Service (with its pool and the advertisement that selected it) a prefix b
 	cmd.Flags().StringVar(&o.prefix, "prefix", "", "only routes inside this prefix (e.g. 198.51.100.0/24 or 198.51.100.10)")
 	cmd.Flags().StringVar(&o.service, "service", "", "only routes of this Service (namespace/name)")
 	o.agents.addFlags(cmd.Flags())
+	o.routers.addFlags(cmd.Flags())
 	return cmd
 }
 
@@ -186,7 +189,9 @@ func (o *routesOptions) Validate() error {
 	if o.service != "" && !strings.Contains(o.service, "/") {
 		return fmt.Errorf("--service %q: want namespace/name", o.service)
 	}
-	return nil
+	specs, err := o.routers.specs()
+	o.specs = specs
+	return err
 }
 
 // Run collects the agents' routes and prints them.
@@ -195,21 +200,31 @@ func (o *routesOptions) Run(cmd *cobra.Command) error {
 	ao.Routes = ao.Mode != "never"
 	stop := spin(o.ErrOut, "collecting routes from the agents…")
 	s, err := o.SnapshotWithAgents(cmd.Context(), ao)
+	if err == nil {
+		o.routers.collectRouters(cmd.Context(), s, o.specs)
+	}
 	stop()
 	if err != nil {
 		return err
 	}
 	rows := views.Routes(s, o.filter)
+	views.FollowToRouters(s, rows)
 	if o.out.format == "json" || o.out.format == "yaml" {
 		return structured(o.Out, o.out.format, "routes", rows, s)
 	}
 	header := []string{"NODE", "PEER", "PREFIX", "NEXT HOP", "PROVENANCE"}
+	if len(s.Routers) > 0 {
+		header = append(header, "ON THE ROUTER")
+	}
 	if o.out.format == "wide" {
 		header = append(header, "BEST", "DECODE ERROR")
 	}
 	var lines [][]string
 	for _, r := range rows {
 		line := []string{r.Node, dash(r.Peer), r.Prefix, dash(strings.Join(r.NextHops, ",")), r.Provenance.String()}
+		if len(s.Routers) > 0 {
+			line = append(line, r.Router.String())
+		}
 		if o.out.format == "wide" {
 			line = append(line, yes(r.Best), dash(r.Error))
 		}

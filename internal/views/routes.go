@@ -3,6 +3,7 @@
 package views
 
 import (
+	"fmt"
 	"net/netip"
 	"sort"
 	"strings"
@@ -50,6 +51,124 @@ type RouteRow struct {
 	Best       bool       `json:"best,omitempty"`
 	Provenance Provenance `json:"provenance"`
 	Error      string     `json:"error,omitempty"`
+	// Router follows the prefix into the upstream router, when one was read.
+	Router *RouterStage `json:"router,omitempty"`
+}
+
+// RouterStage is how far an advertised prefix got on the router: received from the
+// node, selected (best or multipath), installed for forwarding — or where it was lost.
+type RouterStage struct {
+	Router string `json:"router"`
+	// Stage is "installed", or where it stopped: "no-neighbor", "session-down",
+	// "policy-discarded", "not-accepted", "not-selected", "not-installed".
+	Stage string `json:"stage"`
+	// NextHops is how many next hops the router installed for the prefix.
+	NextHops int    `json:"nextHops,omitempty"`
+	Detail   string `json:"detail,omitempty"`
+}
+
+// String renders the stage for tables.
+func (r *RouterStage) String() string {
+	if r == nil {
+		return "-"
+	}
+	switch r.Stage {
+	case "installed":
+		return fmt.Sprintf("installed (%d next %s)", r.NextHops, map[bool]string{true: "hop", false: "hops"}[r.NextHops == 1])
+	case "no-neighbor":
+		return "lost: router has no neighbor for the node"
+	case "session-down":
+		return "lost: session down (" + r.Detail + ")"
+	case "policy-discarded":
+		return "lost: discarded, no policy (RFC 8212)"
+	case "not-accepted":
+		return "lost: not accepted (" + orS(r.Detail, "import filter") + ")"
+	case "not-selected":
+		return "lost: received, not selected"
+	case "not-installed":
+		return "lost: selected, not installed"
+	}
+	return r.Stage
+}
+
+// FollowToRouters fills Router for each row: the router that has the row's node as a
+// neighbor (by the node's address of the prefix's family), and the first stage where the
+// prefix is lost there.
+func FollowToRouters(s *model.Snapshot, rows []RouteRow) {
+	for i := range rows {
+		r := &rows[i]
+		prefix, err := netip.ParsePrefix(r.Prefix)
+		if err != nil {
+			continue
+		}
+		node, ok := s.Node(r.Node)
+		if !ok {
+			continue
+		}
+		for ri := range s.Routers {
+			rv := &s.Routers[ri]
+			if rv.Status != model.StatusOK {
+				continue
+			}
+			var nb *model.RouterNeighbor
+			for _, a := range node.InternalIPs {
+				for ni := range rv.Neighbors {
+					if rv.Neighbors[ni].Address == a.String() && a.Is4() == prefix.Addr().Is4() {
+						nb = &rv.Neighbors[ni]
+					}
+				}
+			}
+			if nb == nil && len(s.Routers) > 1 {
+				continue // another router's node
+			}
+			r.Router = routerStage(rv, nb, prefix)
+			break
+		}
+	}
+}
+
+func routerStage(rv *model.RouterView, nb *model.RouterNeighbor, prefix netip.Prefix) *RouterStage {
+	st := &RouterStage{Router: rv.Name}
+	switch {
+	case nb == nil:
+		st.Stage = "no-neighbor"
+		return st
+	case !nb.Established:
+		st.Stage, st.Detail = "session-down", orS(nb.LastError, nb.State)
+		return st
+	case nb.PolicyBlocked:
+		st.Stage = "policy-discarded"
+		return st
+	}
+	received, selected := false, false
+	for _, rt := range rv.Routes {
+		if rt.Prefix.Masked() == prefix.Masked() && rt.From == nb.Address {
+			received = true
+			selected = selected || rt.Best || rt.Multipath
+		}
+	}
+	installed := 0
+	for _, f := range rv.FIB {
+		if f.Prefix.Masked() == prefix.Masked() {
+			installed = len(f.NextHops)
+			for _, nh := range f.NextHops {
+				if nh == nb.Address {
+					selected = true // installed through this node: selected, whatever the marks say
+				}
+			}
+		}
+	}
+	switch {
+	case !received:
+		st.Stage, st.Detail = "not-accepted", nb.ImportFilter
+	case installed > 0 && selected:
+		st.Stage, st.NextHops = "installed", installed
+	case !selected:
+		st.Stage = "not-selected"
+	default:
+		st.Stage = "not-installed"
+	}
+	return st
 }
 
 // provenanceIndex answers "what is this prefix" in O(1) per route.

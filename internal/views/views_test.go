@@ -113,3 +113,36 @@ func TestRoutesProvenance(t *testing.T) {
 		t.Errorf("--node filter: %+v", got)
 	}
 }
+
+// Each advertised prefix is followed into the router to the first stage where it is lost.
+func TestFollowToRouters(t *testing.T) {
+	p := netip.MustParsePrefix
+	s := &model.Snapshot{
+		Nodes: []model.Node{{Name: "n1", InternalIPs: []netip.Addr{netip.MustParseAddr("192.0.2.11")}},
+			{Name: "n2", InternalIPs: []netip.Addr{netip.MustParseAddr("192.0.2.12")}},
+			{Name: "n3", InternalIPs: []netip.Addr{netip.MustParseAddr("192.0.2.13")}}},
+		Routers: []model.RouterView{{Name: "tor", Status: model.StatusOK,
+			Neighbors: []model.RouterNeighbor{{Address: "192.0.2.11", Established: true}, {Address: "192.0.2.12", State: "Active", LastError: "Bad Peer AS"}},
+			Routes: []model.RouterRoute{{Prefix: p("10.1.0.0/24"), From: "192.0.2.11", Best: true, Valid: true},
+				{Prefix: p("198.51.100.10/32"), From: "192.0.2.11", Best: true, Valid: true},
+				{Prefix: p("198.51.100.11/32"), From: "192.0.2.11", Valid: true},
+				{Prefix: p("198.51.100.12/32"), From: "192.0.2.11", Best: true, Valid: true}},
+			FIB: []model.FIBRoute{{Prefix: p("10.1.0.0/24"), NextHops: []string{"192.0.2.11"}}, {Prefix: p("198.51.100.10/32"), NextHops: []string{"192.0.2.11", "192.0.2.14"}},
+				{Prefix: p("198.51.100.11/32"), NextHops: []string{"192.0.2.99"}}}}},
+	}
+	rows := []RouteRow{{Node: "n1", Prefix: "10.1.0.0/24"}, {Node: "n1", Prefix: "198.51.100.10/32"}, {Node: "n1", Prefix: "198.51.100.11/32"},
+		{Node: "n1", Prefix: "198.51.100.12/32"}, {Node: "n1", Prefix: "198.51.100.13/32"}, {Node: "n2", Prefix: "10.2.0.0/24"}, {Node: "n3", Prefix: "10.3.0.0/24"}}
+	FollowToRouters(s, rows)
+	want := []string{"installed (1 next hop)", "installed (2 next hops)", "lost: received, not selected", "lost: selected, not installed",
+		"lost: not accepted (import filter)", "lost: session down (Bad Peer AS)", "lost: router has no neighbor for the node"}
+	for i, r := range rows {
+		if got := r.Router.String(); got != want[i] {
+			t.Errorf("%s %s: %q, want %q", r.Node, r.Prefix, got, want[i])
+		}
+	}
+	s.Routers[0].Neighbors[0].PolicyBlocked = true
+	FollowToRouters(s, rows[:1])
+	if rows[0].Router.Stage != "policy-discarded" {
+		t.Errorf("RFC 8212: %+v", rows[0].Router)
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"github.com/bgpnet/kubectl-bgpnet/internal/collect/router"
 	"github.com/bgpnet/kubectl-bgpnet/internal/model"
 	"github.com/bgpnet/kubectl-bgpnet/internal/testenv"
+	"github.com/bgpnet/kubectl-bgpnet/internal/views"
 )
 
 // routerDoctor is the part of doctor's JSON these tests read.
@@ -179,6 +180,24 @@ func TestRouterFaultsFRR(t *testing.T) {
 		_, _, text := waitDoctor(t, lab, "router-prefix-filter-or-max-prefix", "node1")
 		if !strings.Contains(text, "not accepted: 198.51.100.10/32") || !strings.Contains(text, "prefix-list PODS") {
 			t.Errorf("finding: %s", text)
+		}
+		// routes follows each prefix into the router: node1's VIP stops at the filter
+		code, out, errOut := runCLI(t, "--kubeconfig", lab.Kubeconfig, "routes", "-o", "json", "--node", "node1",
+			"--router", "frr", "--router-cmd", strings.Join(lab.Net.RouterCommand(), " "))
+		var doc struct {
+			Routes []views.RouteRow `json:"routes"`
+		}
+		if err := json.Unmarshal([]byte(out), &doc); code != 0 || err != nil {
+			t.Fatalf("routes: %d %v %s", code, err, errOut)
+		}
+		stages := map[string]string{}
+		for _, r := range doc.Routes {
+			if r.Router != nil {
+				stages[r.Prefix] = r.Router.Stage
+			}
+		}
+		if stages["10.244.1.0/24"] != "installed" || stages["198.51.100.10/32"] != "not-accepted" {
+			t.Errorf("route stages on the router: %v", stages)
 		}
 		vtysh(t, lab, "configure terminal", asn, "address-family ipv4 unicast", "no neighbor 192.0.2.11 prefix-list PODS in")
 		vtysh(t, lab, "clear bgp ipv4 unicast 192.0.2.11 soft in")

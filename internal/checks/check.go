@@ -66,6 +66,8 @@ type Check struct {
 	Needs    []string
 	Uses     []string
 	Optional []string
+	// NeedsAny: at least one of these sources must be ok (the check reads whichever was).
+	NeedsAny []string
 	// Versions says which Cilium versions the mode applies to, as the catalogue does.
 	Versions string
 	// Detects and Fixes are one-line summaries for docs/checks.md.

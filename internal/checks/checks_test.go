@@ -166,6 +166,15 @@ var cases = []struct {
 			s.Routers[0].FIB[i].NextHops = s.Routers[0].FIB[i].NextHops[:1]
 		}
 	}, subject: "Router/tor", want: []string{"198.51.100.10/32: 2 paths, 1 installed", "maximum-paths 16"}},
+	{id: "address-family-not-negotiated", name: "router negotiated IPv4 only", mutate: func(s *model.Snapshot) {
+		routerNeighbor(s, "192.168.1.12").Families = []string{"ipv4-unicast"}
+	}, subject: "BGPPeer/n2/i/rtr4", want: []string{"router tor did not negotiate ipv6-unicast with node n2", "address-family ipv6 unicast' -c 'neighbor 192.168.1.12 activate'"}},
+	{id: "timers-too-aggressive-or-unacceptable", name: "router negotiated a lower hold", mutate: func(s *model.Snapshot) {
+		for i := range s.BGP.NodeConfigs {
+			s.BGP.NodeConfigs[i].Status[0].Peers[0].Timers = nil
+		}
+		routerNeighbor(s, "192.168.1.11").HoldTime = 30
+	}, subject: "BGPPeer/n1/i/rtr4", sev: Info, want: []string{"router tor runs the session with node n1 with hold time 30 s, Cilium is configured for 90 s"}},
 	{id: "bfd-required-by-router", name: "bfd on the neighbor", mutate: func(s *model.Snapshot) { routerNeighbor(s, "192.168.1.12").BFD = true },
 		subject: "BGPPeer/n2/i/rtr4", want: []string{"runs BFD with 192.168.1.12", "no neighbor 192.168.1.12 bfd"}},
 	{id: "timers-too-aggressive-or-unacceptable", name: "3/1", mutate: func(s *model.Snapshot) {

@@ -124,6 +124,20 @@ func missing(s *model.Snapshot, c Check) string {
 			why = append(why, describeSource(st))
 		}
 	}
+	if len(c.NeedsAny) > 0 {
+		var none []string
+		for _, n := range c.NeedsAny {
+			st, _ := s.Source(n)
+			if st.Status == model.StatusOK {
+				none = nil
+				break
+			}
+			none = append(none, describeSource(st))
+		}
+		if len(none) > 0 {
+			why = append(why, "none of its sources was read ("+strings.Join(none, "; ")+")")
+		}
+	}
 	return strings.Join(why, "; ")
 }
 

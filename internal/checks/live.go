@@ -45,8 +45,8 @@ References: https://github.com/cilium/cilium/issues/44803 ; https://github.com/c
 		},
 		{
 			ID: "address-family-not-negotiated", Title: "A configured address family was not negotiated with the peer", Severity: Warning, Layer: LayerSessions,
-			Needs: []string{model.SourceAgents}, Uses: []string{model.SourceClusterConfigs, model.SourcePeerConfigs}, Versions: "all",
-			Detects: "established sessions whose peer did not announce multiprotocol support for a family Cilium is configured to carry",
+			NeedsAny: []string{model.SourceAgents, model.SourceRouters}, Uses: []string{model.SourceClusterConfigs, model.SourcePeerConfigs}, Versions: "all",
+			Detects: "established sessions whose peer did not announce (agent's view) or negotiate (router's view) a family Cilium is configured to carry",
 			Fixes:   "activate the family for the neighbor on the router (FRR: address-family ipv6 unicast / neighbor X activate)",
 			Explain: `Cilium offers the multiprotocol capability for each family of the PeerConfig (default IPv4 and
 IPv6 unicast). If the router does not activate a family for this neighbor, the session still comes
@@ -288,6 +288,7 @@ func established(p model.EffectivePeer, a *model.AgentNode) bool {
 
 func runFamilyNotNegotiated(in *Input) []Finding {
 	var out []Finding
+	fromAgent := map[string]bool{} // node|peer address already judged by its agent
 	for _, a := range in.S.Agents {
 		if a.Status != model.StatusOK {
 			continue
@@ -297,6 +298,7 @@ func runFamilyNotNegotiated(in *Input) []Finding {
 			if !strings.EqualFold(ap.State, "established") || len(ap.RemoteCapabilities) == 0 {
 				continue // capabilities are only known for established sessions
 			}
+			fromAgent[a.Node+"|"+ap.PeerAddress] = true
 			configured := configuredFamilies(v, ap)
 			var missing []string
 			for _, fam := range configured {
@@ -320,7 +322,7 @@ func runFamilyNotNegotiated(in *Input) []Finding {
 			})
 		}
 	}
-	return out
+	return append(out, routerFamilies(in, fromAgent)...)
 }
 
 // configuredFamilies returns the families ("ipv4-unicast") configured for an agent peer.
@@ -386,5 +388,37 @@ func runETPLocalAdvertised(in *Input) []Finding {
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Message < out[j].Message })
+	return out
+}
+
+// routerFamilies judges, from the router's side, the sessions no agent answered for: the
+// families the router negotiated with the node against those Cilium carries.
+func routerFamilies(in *Input, judged map[string]bool) []Finding {
+	var out []Finding
+	for _, rs := range in.routerSessions() {
+		n := rs.neighbor
+		if n == nil || !n.Established || len(n.Families) == 0 || judged[rs.node+"|"+rs.peer.PeerAddress] {
+			continue
+		}
+		var missing []string
+		for _, f := range rs.peer.Families {
+			fam := f.AFI + "-" + f.SAFI
+			if !slices.Contains(n.Families, fam) && !slices.Contains(missing, fam) {
+				missing = append(missing, fam)
+			}
+		}
+		if len(missing) == 0 {
+			continue
+		}
+		out = append(out, Finding{
+			Subject: peerRef(rs.node, rs.inst.Name, rs.peer.Name),
+			Message: fmt.Sprintf("router %s did not negotiate %s with node %s: nothing of %s is exchanged on this session",
+				rs.router.Name, strings.Join(missing, ", "), rs.node, plural(len(missing), "that family", "those families")),
+			Evidence: []Evidence{ev(model.SourceRouters, ref(routerRef(rs.router.Name)), "neighbor "+n.Address+" negotiated families", strings.Join(n.Families, ", "), strings.Join(missing, ", "))},
+			Fixes: []fix.Proposal{fixCommand(fix.RiskMedium, "Activate the family on the router (FRR)", "Run on the router; the session is renegotiated.",
+				fmt.Sprintf("vtysh -c 'configure terminal' -c 'router bgp %d' -c 'address-family %s' -c 'neighbor %s activate'",
+					rs.router.ASN, strings.ReplaceAll(missing[0], "-", " "), n.Address))},
+		})
+	}
 	return out
 }

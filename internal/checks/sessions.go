@@ -34,8 +34,8 @@ References: docs bgp-control-plane-troubleshooting.rst ; https://github.com/cili
 		},
 		{
 			ID: "timers-too-aggressive-or-unacceptable", Title: "BGP timers are aggressive, inconsistent, or not what was configured", Severity: Warning, Layer: LayerSessions,
-			Needs: []string{model.SourcePeerConfigs}, Uses: []string{model.SourceNodeConfigs, model.SourcePeeringPolicies}, Versions: "all",
-			Detects: "hold time under 9 s, keepalive more than a third of the hold time, or applied timers that differ from the configured ones",
+			Needs: []string{model.SourcePeerConfigs}, Uses: []string{model.SourceNodeConfigs, model.SourcePeeringPolicies}, Optional: []string{model.SourceRouters}, Versions: "all",
+			Detects: "hold time under 9 s, keepalive more than a third of the hold time, or applied timers (agent status or the router's view) that differ from the configured ones",
 			Fixes:   "holdTimeSeconds 9 / keepAliveTimeSeconds 3 at the most aggressive, 90/30 by default",
 			Explain: `BGP drops a session when nothing arrives for the hold time. A hold time of 3 s (the CRD minimum)
 turns every agent CPU spike or API stall into a flap ("Hold Timer Expired", code 4/0) and a VIP
@@ -358,6 +358,27 @@ func runTimers(in *Input) []Finding {
 				})
 			}
 		}
+	}
+	// the same seen from the router, where the agents report no status
+	for _, rs := range in.routerSessions() {
+		pc := in.peerConfig(rs.peer)
+		if rs.neighbor == nil || !rs.neighbor.Established || rs.neighbor.HoldTime == 0 || rs.peer.Status != nil && rs.peer.Status.Timers != nil {
+			continue
+		}
+		configured := int64(90)
+		if pc != nil && pc.Timers != nil && pc.Timers.HoldTimeSeconds != nil {
+			configured = int64(*pc.Timers.HoldTimeSeconds)
+		}
+		if rs.neighbor.HoldTime == configured {
+			continue
+		}
+		out = append(out, Finding{
+			Severity: Info,
+			Subject:  peerRef(rs.node, rs.inst.Name, rs.peer.Name),
+			Message: fmt.Sprintf("router %s runs the session with node %s with hold time %d s, Cilium is configured for %d s: the lower offer applies",
+				rs.router.Name, rs.node, rs.neighbor.HoldTime, configured),
+			Evidence: []Evidence{ev(model.SourceRouters, ref(routerRef(rs.router.Name)), "neighbor "+rs.neighbor.Address+" negotiated hold time", fmt.Sprint(rs.neighbor.HoldTime), fmt.Sprint(configured))},
+		})
 	}
 	return out
 }

@@ -32,6 +32,9 @@ func ChecksReference(w io.Writer, list []checks.Check) error {
 	for _, c := range list {
 		needs := append(append([]string{}, c.Needs...), c.Uses...)
 		reads := strings.Join(quoteAll(needs), ", ")
+		if len(c.NeedsAny) > 0 {
+			reads = strings.TrimPrefix(reads+", and at least one of "+strings.Join(quoteAll(c.NeedsAny), ", "), ", ")
+		}
 		if len(c.Optional) > 0 {
 			reads += " (and " + strings.Join(quoteAll(c.Optional), ", ") + " when read)"
 		}

@@ -166,6 +166,13 @@ var cases = []struct {
 			s.Routers[0].FIB[i].NextHops = s.Routers[0].FIB[i].NextHops[:1]
 		}
 	}, subject: "Router/tor", want: []string{"198.51.100.10/32: 2 paths, 1 installed", "maximum-paths 16"}},
+	{id: "ibgp-split-horizon-next-hop", name: "not a route reflector", mutate: func(s *model.Snapshot) { ibgpFabric(s, false, false, false) },
+		subject: "Router/tor", want: []string{"not a route reflector for them: its iBGP neighbor 10.0.0.2 (spine) never receives them",
+			"router spine (read too) holds 0 of the 3 cluster prefixes", "-c 'neighbor 192.168.1.11 route-reflector-client'",
+			"-c 'address-family ipv6 unicast' -c 'neighbor fd00:1::11 route-reflector-client'", "-c 'neighbor 10.0.0.2 next-hop-self force'"}},
+	{id: "ibgp-split-horizon-next-hop", name: "reflected with the node's next hop", mutate: func(s *model.Snapshot) { ibgpFabric(s, true, false, false) },
+		subject: "Router/spine", want: []string{"holds 3 cluster routes whose next hop is a node address (192.168.1.11, 192.168.1.12)",
+			"-c 'router bgp 64513' -c 'address-family ipv4 unicast' -c 'neighbor 10.0.0.2 next-hop-self force'"}},
 	{id: "address-family-not-negotiated", name: "router negotiated IPv4 only", mutate: func(s *model.Snapshot) {
 		routerNeighbor(s, "192.168.1.12").Families = []string{"ipv4-unicast"}
 	}, subject: "BGPPeer/n2/i/rtr4", want: []string{"router tor did not negotiate ipv6-unicast with node n2", "address-family ipv6 unicast' -c 'neighbor 192.168.1.12 activate'"}},
@@ -500,4 +507,49 @@ func describe(fs []Finding) string {
 		return "no findings"
 	}
 	return strings.Join(parts, " ")
+}
+
+// ibgpFabric turns the healthy cluster into an iBGP design (the nodes in the router's AS)
+// with a spine router behind tor that was read too: rr makes the nodes route-reflector
+// clients, nhs sets next-hop-self force towards the spine; the spine holds what tor
+// would send it (nothing without rr, the node's next hop without nhs).
+func ibgpFabric(s *model.Snapshot, rr, nhs, spineRoutesUsable bool) {
+	r := &s.Routers[0]
+	for i := range r.Neighbors {
+		r.Neighbors[i].RemoteASN = 64513
+		r.Neighbors[i].RouteReflectorClient = rr
+	}
+	r.Neighbors = append(r.Neighbors, model.RouterNeighbor{Address: "10.0.0.2", Description: "spine", RemoteASN: 64513, LocalASN: 64513,
+		State: "Established", Established: true, NextHopSelf: nhs, Families: []string{"ipv4-unicast"}})
+	spine := model.RouterView{Name: "spine", Kind: "bird", Status: model.StatusOK, RouterID: "10.0.0.2", ASN: 64513,
+		Neighbors: []model.RouterNeighbor{{Address: "10.0.0.1", RemoteASN: 64513, LocalASN: 64513, State: "Established", Established: true}}}
+	if rr {
+		for _, rt := range r.Routes {
+			if rt.Best && rt.Prefix.Addr().Is4() {
+				nh := rt.NextHop
+				if nhs {
+					nh = "10.0.0.1"
+				}
+				spine.Routes = append(spine.Routes, model.RouterRoute{Prefix: rt.Prefix, From: "10.0.0.1", NextHop: nh, Best: true, Valid: nhs || spineRoutesUsable})
+			}
+		}
+	}
+	s.Routers = append(s.Routers, spine)
+}
+
+func TestIBGPHealthy(t *testing.T) {
+	for _, tc := range []struct {
+		name            string
+		rr, nhs, usable bool
+	}{{"reflector with next-hop-self", true, true, false}, {"reflector, spine reaches the nodes", true, false, true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := healthy()
+			ibgpFabric(s, tc.rr, tc.nhs, tc.usable)
+			for _, f := range Run(s, All()).Findings {
+				if f.ID == "ibgp-split-horizon-next-hop" {
+					t.Errorf("unexpected finding: %s", f.Message)
+				}
+			}
+		})
+	}
 }

@@ -27,7 +27,8 @@ type routerSession struct {
 }
 
 // routerSessions pairs the configured sessions with the routers read: a router is the
-// peer of a session when its ASN is the session's peer ASN (or it is the only router).
+// peer of a session when it has the node as a neighbor, else when its ASN is the
+// session's peer ASN (or it is the only router).
 // Sessions whose peer is none of the routers read are left out.
 func (in *Input) routerSessions() []routerSession {
 	var routers []*model.RouterView
@@ -50,17 +51,7 @@ func (in *Input) routerSessions() []routerSession {
 				if err != nil {
 					continue
 				}
-				var r *model.RouterView
-				for _, cand := range routers {
-					if cand.ASN == p.PeerASN || len(routers) == 1 {
-						r = cand
-						break
-					}
-				}
-				if r == nil {
-					continue
-				}
-				rs := routerSession{node: v.Node, inst: inst, peer: p, router: r}
+				rs := routerSession{node: v.Node, inst: inst, peer: p}
 				if p.LocalAddress != "" {
 					rs.nodeAddr, _ = netip.ParseAddr(p.LocalAddress)
 				}
@@ -72,18 +63,39 @@ func (in *Input) routerSessions() []routerSession {
 						}
 					}
 				}
-				if rs.nodeAddr.IsValid() {
-					for i := range r.Neighbors {
-						if a, err := netip.ParseAddr(r.Neighbors[i].Address); err == nil && a == rs.nodeAddr {
-							rs.neighbor = &r.Neighbors[i]
-						}
+				// the peer is the router that has the node as a neighbor, else the one
+				// with the peer's ASN, else the only router read
+				for _, cand := range routers {
+					if nb := neighborAt(cand, rs.nodeAddr); nb != nil && (cand.ASN == p.PeerASN || rs.router == nil) {
+						rs.router, rs.neighbor = cand, nb
 					}
+				}
+				for _, cand := range routers {
+					if rs.router == nil && (cand.ASN == p.PeerASN || len(routers) == 1) {
+						rs.router = cand
+					}
+				}
+				if rs.router == nil {
+					continue
 				}
 				out = append(out, rs)
 			}
 		}
 	}
 	return out
+}
+
+// neighborAt returns r's neighbor at addr, or nil.
+func neighborAt(r *model.RouterView, addr netip.Addr) *model.RouterNeighbor {
+	if !addr.IsValid() {
+		return nil
+	}
+	for i := range r.Neighbors {
+		if a, err := netip.ParseAddr(r.Neighbors[i].Address); err == nil && a.Unmap() == addr.Unmap() {
+			return &r.Neighbors[i]
+		}
+	}
+	return nil
 }
 
 // routerSide returns the router's view of one configured session, if a router was read

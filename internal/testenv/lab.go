@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	flowpb "github.com/cilium/cilium/api/v1/flow"
@@ -33,6 +34,9 @@ type LabOptions struct {
 	// CiliumLike makes the speakers dial out only, as Cilium does (6–10 s to
 	// Established instead of about 2 s).
 	CiliumLike bool
+	// IBGP makes the fabric an iBGP design: the nodes use the router's ASN (64513, in
+	// the ClusterConfig too) and a spine (BIRD) peers iBGP with the router behind it.
+	IBGP bool
 }
 
 // Lab is the live lab: a real API server with Cilium's CRDs and the lab's objects; kwok
@@ -74,9 +78,15 @@ func StartLab(t TB, o LabOptions) *Lab {
 	if err != nil {
 		t.Fatal(err)
 	}
-	nl := StartNetLab(t, NetLabOptions{Dir: netDir, Router: o.Router, Nodes: LabNodes, Listen: !o.CiliumLike})
+	no := NetLabOptions{Dir: netDir, Router: o.Router, Nodes: LabNodes, Listen: !o.CiliumLike}
+	seed := labYAML
+	if o.IBGP {
+		no.NodeASN, no.Spine = 64513, true
+		seed = strings.ReplaceAll(seed, "localASN: 64512", "localASN: 64513")
+	}
+	nl := StartNetLab(t, no)
 	k := env.StartKwok(t, o.AgentDir)
-	env.Seed(t, labYAML)
+	env.Seed(t, seed)
 
 	nodes := []struct{ name, ip, cidr, bgp string }{
 		{"node1", "192.0.2.11", "10.244.1.0/24", "enabled"},

@@ -67,7 +67,15 @@ type NetLabOptions struct {
 	// Listen makes gobgpd listen on 179 so the router's first connect succeeds (about
 	// 2 s to Established); without it gobgpd only dials out as Cilium does (6–10 s).
 	Listen bool `json:"listen,omitempty"`
+	// Spine adds a second router behind the first (FRR only): BIRD 2 in its own
+	// namespace, an iBGP neighbor of the router in RouterASN over a /30 (SpineLink),
+	// importing everything. With NodeASN == RouterASN the fabric is an iBGP design and
+	// the spine only learns the nodes' routes when the router reflects them.
+	Spine bool `json:"spine,omitempty"`
 }
+
+// SpineLink is the /30 between the router (.1) and the spine (.2).
+var SpineLink = [2]string{"100.64.0.1", "100.64.0.2"}
 
 // GoBGPAPIPort is where each node's gobgpd serves its gRPC API, on 127.0.0.1 inside
 // the node's namespace (`ip netns exec NS gobgp -p 50051 …`).
@@ -158,7 +166,13 @@ func UpNetLab(o NetLabOptions) (*NetLab, error) {
 		return nil, errors.New("netlab: no run directory")
 	}
 	o.Nodes = slices.Clone(o.Nodes) // the lab changes its nodes; never the caller's slice
+	if o.Spine && o.Router != "frr" {
+		return nil, errors.New("netlab: a spine needs the FRR router")
+	}
 	l := &NetLab{NetLabOptions: o, Namespaces: map[string]string{"router": o.Prefix + "rtr"}}
+	if o.Spine {
+		l.Namespaces["spine"] = o.Prefix + "spn"
+	}
 	for _, n := range o.Nodes {
 		l.Namespaces[n.Name] = o.Prefix + n.Name
 	}
@@ -169,6 +183,9 @@ func UpNetLab(o NetLabOptions) (*NetLab, error) {
 		return l, err
 	}
 	if err := l.startRouter(); err != nil {
+		return l, err
+	}
+	if err := l.startSpine(); err != nil {
 		return l, err
 	}
 	for _, n := range o.Nodes {
@@ -236,12 +253,61 @@ func (l *NetLab) topology() error {
 			[]string{"-n", ns, "link", "set", "eth0", "up"},
 			[]string{"-n", ns, "route", "add", "default", "via", l.RouterIP})
 	}
+	if spn := l.Namespaces["spine"]; spn != "" {
+		cmds = append(cmds, []string{"netns", "add", spn}, []string{"-n", spn, "link", "set", "lo", "up"},
+			[]string{"-n", spn, "link", "add", "eth0", "type", "veth", "peer", "name", "up0", "netns", rtr},
+			[]string{"-n", rtr, "addr", "add", SpineLink[0] + "/30", "dev", "up0"},
+			[]string{"-n", rtr, "link", "set", "up0", "up"},
+			[]string{"-n", spn, "addr", "add", SpineLink[1] + "/30", "dev", "eth0"},
+			[]string{"-n", spn, "link", "set", "eth0", "up"})
+	}
 	for _, c := range cmds {
 		if err := run("ip", c...); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+func (l *NetLab) spineDir() string { return filepath.Join(l.Dir, "spine") }
+
+// startSpine starts the spine's BIRD (when the lab has one): an iBGP neighbor of the
+// router that imports everything and installs it in its FIB.
+func (l *NetLab) startSpine() error {
+	if !l.Spine {
+		return nil
+	}
+	d := l.spineDir()
+	if err := os.MkdirAll(d, 0o755); err != nil {
+		return err
+	}
+	conf := fmt.Sprintf(`log %q all;
+router id %s;
+protocol device {}
+protocol direct { ipv4; interface "eth0"; }
+protocol kernel { ipv4 { export where source = RTS_BGP; }; merge paths on; }
+protocol bgp rtr {
+  local %s as %d;
+  neighbor %s as %d;
+  description "leaf router";
+  connect delay time 1;
+  connect retry time 5;
+  ipv4 { import all; export none; };
+}
+`, filepath.Join(d, "bird.log"), SpineLink[1], SpineLink[1], l.RouterASN, SpineLink[0], l.RouterASN)
+	if err := os.WriteFile(filepath.Join(d, "bird.conf"), []byte(conf), 0o644); err != nil {
+		return err
+	}
+	if err := run("ip", "netns", "exec", l.Namespaces["spine"], "bird", "-c", filepath.Join(d, "bird.conf"),
+		"-s", filepath.Join(d, "bird.ctl"), "-P", filepath.Join(d, "bird.pid")); err != nil {
+		return err
+	}
+	return waitFile(filepath.Join(d, "bird.ctl"))
+}
+
+// SpineCommand is the command prefix that reaches the spine's birdc (for --router-cmd).
+func (l *NetLab) SpineCommand() []string {
+	return []string{"ip", "netns", "exec", l.Namespaces["spine"], "birdc", "-s", filepath.Join(l.spineDir(), "bird.ctl")}
 }
 
 func (l *NetLab) routerDir() string { return filepath.Join(l.Dir, "rtr") }
@@ -324,7 +390,11 @@ func (l *NetLab) frrConf() string {
 		fmt.Fprintf(&b, " neighbor %s remote-as %d\n neighbor %s description %s\n neighbor %s timers connect 5\n",
 			n.Address, l.expectedASN(n), n.Address, n.Name, n.Address)
 	}
-	b.WriteString(" !\n address-family ipv4 unicast\n  maximum-paths 8\n exit-address-family\n!\n")
+	if l.Spine {
+		fmt.Fprintf(&b, " neighbor %s remote-as %d\n neighbor %s description spine\n neighbor %s update-source %s\n",
+			SpineLink[1], l.RouterASN, SpineLink[1], SpineLink[1], SpineLink[0])
+	}
+	b.WriteString(" !\n address-family ipv4 unicast\n  maximum-paths 8\n  maximum-paths ibgp 8\n exit-address-family\n!\n")
 	return b.String()
 }
 
@@ -646,6 +716,7 @@ func (l *NetLab) Down() error {
 	for _, p := range []string{"bgpd.pid", "zebra.pid", "bird.pid"} {
 		errs = append(errs, stopPidFile(filepath.Join(l.routerDir(), p)))
 	}
+	errs = append(errs, stopPidFile(filepath.Join(l.spineDir(), "bird.pid")))
 	for _, ns := range l.Namespaces {
 		if err := exec.Command("ip", "netns", "pids", ns).Run(); err != nil {
 			continue // no such namespace

@@ -191,6 +191,9 @@ type birdRoute struct {
 	ASPath   string
 	NextHop  string
 	FromAddr string // BGP.next_hop is not the neighbor; the protocol tells that
+	// Unreachable: BIRD keeps the path but cannot resolve its next hop (route type
+	// unreachable, blackhole or prohibit instead of unicast).
+	Unreachable bool
 }
 
 // parseBirdRoutes reads `birdc show route all` and `birdc show route export PROTO`.
@@ -247,7 +250,9 @@ func parseBirdRoutes(c Command, out []byte) ([]birdRoute, error) {
 			return nil, errBirdOutput(c, n, line, "empty [protocol since]")
 		}
 		after := strings.Fields(rest[closeIdx+1:])
-		routes = append(routes, birdRoute{Prefix: prefix, Proto: inside[0], Best: len(after) > 0 && after[0] == "*"})
+		kind := strings.Fields(rest[:open])
+		unreachable := len(kind) > 0 && (kind[0] == "unreachable" || kind[0] == "blackhole" || kind[0] == "prohibit")
+		routes = append(routes, birdRoute{Prefix: prefix, Proto: inside[0], Best: len(after) > 0 && after[0] == "*", Unreachable: unreachable})
 	}
 	if err := sc.Err(); err != nil {
 		return nil, fmt.Errorf("%s: %w", c, err)
@@ -320,7 +325,7 @@ func collectBIRD(ctx context.Context, r Runner, v *model.RouterView) {
 			if !isBGP {
 				continue
 			}
-			v.Routes = append(v.Routes, model.RouterRoute{Prefix: br.Prefix, From: from, Best: br.Best, Valid: true, ASPath: br.ASPath, NextHop: orStr(br.NextHop, first(br.Vias))})
+			v.Routes = append(v.Routes, model.RouterRoute{Prefix: br.Prefix, From: from, Best: br.Best, Valid: !br.Unreachable, ASPath: br.ASPath, NextHop: orStr(br.NextHop, first(br.Vias))})
 		}
 	}
 	for _, k := range kernels {

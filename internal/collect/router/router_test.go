@@ -209,3 +209,26 @@ func TestAllowlistAndPrefix(t *testing.T) {
 		t.Errorf("cap: %v", err)
 	}
 }
+
+// A reflected iBGP route whose next hop BIRD cannot resolve is kept as "unreachable"
+// (real output of the lab's spine): not a valid path.
+func TestBIRDUnreachableNextHop(t *testing.T) {
+	out, err := os.ReadFile("testdata/bird-ibgp/birdc-show-route-all.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	routes, err := parseBirdRoutes(Command{Tool: "birdc", Show: "show route all"}, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var unreachable []string
+	for _, r := range routes {
+		if r.Unreachable {
+			unreachable = append(unreachable, r.Prefix.String()+" via "+r.NextHop+" from "+r.Proto)
+		}
+	}
+	want := []string{"10.244.1.0/24 via 192.0.2.11 from rtr", "10.244.2.0/24 via 192.0.2.12 from rtr", "198.51.100.10/32 via 192.0.2.11 from rtr"}
+	if !slices.Equal(unreachable, want) || len(routes) != 4 {
+		t.Errorf("unreachable = %q of %d routes, want %q of 4", unreachable, len(routes), want)
+	}
+}

@@ -12,6 +12,8 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -143,8 +145,56 @@ func (g *GlobalOptions) setup() error {
 	g.Logger = slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
 	// client-go reports through klog, e.g. a port-forward stream closing; that is
 	// internal chatter: shown with --log-level debug only, never on a user's terminal
-	klog.SetSlogLogger(slog.New(debugOnly{g.Logger.Handler()}))
+	klogSink.set(debugOnly{g.Logger.Handler()})
 	return nil
+}
+
+// klog is process-global and read by client-go goroutines that may outlive a run (a
+// port-forward closing): it is pointed once at klogSink, whose handler each run swaps
+// atomically, so runs in one process (the tests) never race on klog's globals.
+var (
+	klogSink klogBridge
+	klogOnce sync.Once
+)
+
+// klogBridge is an slog.Handler forwarding to the current run's handler.
+type klogBridge struct {
+	cur   atomic.Pointer[slog.Handler]
+	attrs []slog.Attr
+	group string
+	root  *klogBridge
+}
+
+func (k *klogBridge) set(h slog.Handler) {
+	k.cur.Store(&h)
+	klogOnce.Do(func() { klog.SetSlogLogger(slog.New(&klogBridge{root: k})) })
+}
+
+func (k *klogBridge) handler() slog.Handler {
+	if p := k.root.cur.Load(); p != nil {
+		h := *p
+		if k.group != "" {
+			h = h.WithGroup(k.group)
+		}
+		if len(k.attrs) > 0 {
+			h = h.WithAttrs(k.attrs)
+		}
+		return h
+	}
+	return slog.DiscardHandler
+}
+
+func (k *klogBridge) Enabled(ctx context.Context, l slog.Level) bool {
+	return k.handler().Enabled(ctx, l)
+}
+func (k *klogBridge) Handle(ctx context.Context, r slog.Record) error {
+	return k.handler().Handle(ctx, r)
+}
+func (k *klogBridge) WithAttrs(as []slog.Attr) slog.Handler {
+	return &klogBridge{root: k.root, group: k.group, attrs: append(append([]slog.Attr(nil), k.attrs...), as...)}
+}
+func (k *klogBridge) WithGroup(n string) slog.Handler {
+	return &klogBridge{root: k.root, group: n, attrs: k.attrs}
 }
 
 // debugOnly lowers every record to debug level.

@@ -35,6 +35,9 @@ type Options struct {
 	PageSize int64
 	// Logger receives progress and errors (default: discard).
 	Logger *slog.Logger
+	// Progress, when set, is called with each source's status as soon as that source is
+	// done (from the collecting goroutines: it must be safe for concurrent use).
+	Progress func(model.SourceStatus)
 }
 
 func (o Options) withDefaults() Options {
@@ -98,6 +101,7 @@ func (c *Collector) Collect(ctx context.Context) *model.Snapshot {
 	}
 	disc := model.SourceStatus{Name: model.SourceDiscovery}
 	r.timed(ctx, &disc, r.discover)
+	r.progress(disc)
 
 	tasks := []task{
 		{model.SourceNodes, r.listNodes},
@@ -117,6 +121,7 @@ func (c *Collector) Collect(ctx context.Context) *model.Snapshot {
 		statuses[i] = model.SourceStatus{Name: t.source}
 		g.Go(func() error {
 			r.timed(ctx, &statuses[i], t.fn)
+			r.progress(statuses[i])
 			return nil
 		})
 	}
@@ -124,6 +129,13 @@ func (c *Collector) Collect(ctx context.Context) *model.Snapshot {
 	r.snap.Sources = append([]model.SourceStatus{disc}, statuses...)
 	r.join()
 	return r.snap
+}
+
+// progress reports a finished source to Options.Progress, if any.
+func (r *run) progress(st model.SourceStatus) {
+	if r.opts.Progress != nil {
+		r.opts.Progress(st)
+	}
 }
 
 // timed runs one source under its own timeout and classifies the outcome.

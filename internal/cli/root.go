@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/bgpnet/kubectl-bgpnet/internal/model"
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
@@ -42,6 +43,8 @@ type GlobalOptions struct {
 	Logger  *slog.Logger
 	closers []io.Closer
 	clients *kubeClients
+	// progress, when set, hears each Kubernetes source as it finishes (the TUI).
+	progress func(model.SourceStatus)
 }
 
 // ExitError carries a process exit code out of a command.
@@ -90,6 +93,10 @@ and hands over the fix.`,
   kubectl bgpnet snapshot -o json --output-file cluster.json
   kubectl bgpnet snapshot --from cluster.json
 
+  # the terminal UI (no subcommand), on the cluster or the demo
+  kubectl bgpnet
+  kubectl bgpnet --demo
+
   # try it without a cluster
   kubectl bgpnet snapshot --demo`,
 		Annotations:   map[string]string{cobra.CommandDisplayNameAnnotation: "kubectl bgpnet"},
@@ -98,9 +105,7 @@ and hands over the fix.`,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
 			return g.setup()
 		},
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return cmd.Help()
-		},
+		Args: cobra.NoArgs,
 	}
 	cmd.SetIn(g.In)
 	cmd.SetOut(g.Out)
@@ -119,6 +124,7 @@ and hands over the fix.`,
 	fs.StringVar(&g.LogFile, "log-file", "", "write logs to this file instead of stderr")
 	fs.StringVar(&g.LogLevel, "log-level", "warn", "log level: debug, info, warn or error")
 	cmd.MarkFlagsMutuallyExclusive("from", "demo")
+	addTUI(cmd, g)
 
 	cmd.AddCommand(newDoctorCmd(g), newPeersCmd(g), newRoutesCmd(g), newPoolsCmd(g), newNodesCmd(g), newFlowsCmd(g), newRouterCmd(g), newRouterConfigCmd(g), newProbeCmd(g), newSnapshotCmd(g), newVersionCmd(g))
 	return cmd

@@ -70,6 +70,7 @@ func (g *GlobalOptions) collect(ctx context.Context) (*model.Snapshot, error) {
 		CiliumNamespace: g.CiliumNamespace,
 		Timeout:         g.Timeout,
 		Logger:          g.Logger,
+		Progress:        g.progress,
 	}).Collect(ctx)
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("collection interrupted: %w", err)

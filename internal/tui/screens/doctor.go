@@ -1,0 +1,276 @@
+// SPDX-License-Identifier: Apache-2.0
+
+package screens
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"github.com/bgpnet/kubectl-bgpnet/internal/checks"
+	"github.com/bgpnet/kubectl-bgpnet/internal/fix"
+	"github.com/bgpnet/kubectl-bgpnet/internal/model"
+	"github.com/bgpnet/kubectl-bgpnet/internal/tui/components/table"
+	"github.com/bgpnet/kubectl-bgpnet/internal/tui/keys"
+	"github.com/bgpnet/kubectl-bgpnet/internal/tui/msgs"
+	"github.com/bgpnet/kubectl-bgpnet/internal/tui/styles"
+)
+
+// DryRunner runs a Kubernetes fix as a server-side dry-run and returns the diff it
+// would make; nil when there is no cluster (a saved or demo snapshot).
+type DryRunner interface {
+	DryRun(ctx context.Context, p fix.Proposal) (string, error)
+}
+
+// DoctorOptions configure the Doctor screen's actions.
+type DoctorOptions struct {
+	// WriteDir receives fixes written with `w` (default: the working directory).
+	WriteDir string
+	DryRun   DryRunner
+}
+
+// findingKey is a finding's row key.
+func findingKey(i int, f checks.Finding) string {
+	return fmt.Sprintf("%03d %s %s", i, f.ID, refKey(f.Subject))
+}
+
+// subjectScreen is the screen that shows a finding's subject.
+func subjectScreen(ref model.Ref) string {
+	switch ref.Kind {
+	case "Node", model.KindNodeConfig:
+		return "nodes"
+	case "BGPPeer":
+		return "peers"
+	case model.KindService, model.KindLBPool:
+		return "pools"
+	case "Router":
+		return "overview"
+	}
+	return ""
+}
+
+// fixText renders a finding's fixes: what a user copies or writes to a file.
+func fixText(f checks.Finding) string {
+	var b strings.Builder
+	for i, p := range f.Fixes {
+		fmt.Fprintf(&b, "# fix %d: %s (risk %s, %s)\n", i+1, p.Title, p.Risk, p.Kind)
+		if p.Explanation != "" {
+			for _, l := range strings.Split(p.Explanation, "\n") {
+				b.WriteString("# " + l + "\n")
+			}
+		}
+		if y := p.YAML(); y != "" && p.Kind != fix.KindCommand {
+			b.WriteString(strings.TrimRight(y, "\n") + "\n")
+		}
+		for _, c := range p.Commands {
+			b.WriteString(c + "\n")
+		}
+		b.WriteString("\n")
+	}
+	return strings.TrimRight(b.String(), "\n") + "\n"
+}
+
+var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
+
+// writeFix writes a finding's fixes to a new file in dir (never overwriting).
+func writeFix(dir string, f checks.Finding) tea.Cmd {
+	return func() tea.Msg {
+		name := unsafeName.ReplaceAllString(fmt.Sprintf("bgpnet-fix-%s-%s", f.ID, f.Subject.Name), "-")
+		path := filepath.Join(dir, name+".txt")
+		for i := 2; ; i++ {
+			if _, err := os.Stat(path); os.IsNotExist(err) {
+				break
+			}
+			path = filepath.Join(dir, fmt.Sprintf("%s-%d.txt", name, i))
+		}
+		fh, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if err == nil {
+			_, err = fh.WriteString(fixText(f))
+			err = errorsJoin(err, fh.Close())
+		}
+		if err != nil {
+			return msgs.FlashMsg{Text: fmt.Sprintf("write %s: %v", path, err), Err: true}
+		}
+		return msgs.FlashMsg{Text: "wrote " + path}
+	}
+}
+
+func errorsJoin(a, b error) error {
+	if a != nil {
+		return a
+	}
+	return b
+}
+
+// dryRunMsg carries a dry-run's diff back to the Doctor screen.
+type dryRunMsg struct {
+	key  string
+	diff string
+	err  error
+}
+
+// NewDoctor is the Doctor screen: findings by severity; enter opens the explanation,
+// evidence and fixes, which can be copied (OSC 52), written to a file, or — for a
+// Kubernetes change against a cluster — dry-run on the server to see the diff.
+func NewDoctor(st *styles.Styles, km *keys.KeyMap, o DoctorOptions) Screen {
+	if o.WriteDir == "" {
+		o.WriteDir = "."
+	}
+	l := newList(st, km, "doctor",
+		table.Column{Title: "SEVERITY"}, table.Column{Title: "CHECK"}, table.Column{Title: "SUBJECT", Max: 36},
+		table.Column{Title: "MESSAGE", Flex: true})
+	byKey := map[string]checks.Finding{}
+	dryRuns := map[string]string{}
+	l.rows = func(d *msgs.Data) ([]table.Row, string) {
+		byKey = map[string]checks.Finding{}
+		dryRuns = map[string]string{}
+		var out []table.Row
+		for _, sev := range []checks.Severity{checks.Error, checks.Warning, checks.Info} {
+			for i, f := range d.Result.Findings {
+				if f.Severity != sev {
+					continue
+				}
+				k := findingKey(i, f)
+				byKey[k] = f
+				subj := f.Subject.Kind + "/" + f.Subject.Name
+				if f.Subject.Namespace != "" {
+					subj = f.Subject.Kind + "/" + f.Subject.Namespace + "/" + f.Subject.Name
+				}
+				out = append(out, table.Row{Key: k, Cells: []string{strings.ToUpper(string(f.Severity)), f.ID, subj, f.Message},
+					Tones: []styles.Tone{SeverityTone(f.Severity)}})
+			}
+		}
+		return out, fmt.Sprintf("no finding: %d checks ran, %d skipped (see the status bar for the sources not read)", d.Result.Ran, len(d.Result.Skipped))
+	}
+	l.caption = func() string {
+		if l.Data == nil {
+			return ""
+		}
+		c := l.Data.Result.Count()
+		return fmt.Sprintf("%d errors, %d warnings, %d info — %d checks ran, %d skipped for want of a source",
+			c[checks.Error], c[checks.Warning], c[checks.Info], l.Data.Result.Ran, len(l.Data.Result.Skipped))
+	}
+	l.detailOf = func(k string) string {
+		f := byKey[k]
+		c, _ := checks.Lookup(f.ID)
+		var b strings.Builder
+		b.WriteString(st.For(SeverityTone(f.Severity)).Render(strings.ToUpper(string(f.Severity))) + " " + st.Title.Render(f.ID) + " — " + c.Title + "\n\n")
+		b.WriteString(f.Message + "\n")
+		for _, d := range f.Details {
+			b.WriteString("  " + d + "\n")
+		}
+		b.WriteString("\n" + st.Section.Render("Evidence") + "\n")
+		for _, e := range f.Evidence {
+			obj := ""
+			if e.Object != nil {
+				obj = " " + e.Object.Kind + "/" + e.Object.Name
+			}
+			line := fmt.Sprintf("  [%s]%s %s = %s", e.Source, obj, e.Field, e.Observed)
+			if e.Expected != "" {
+				line += st.Dim.Render(" (expected " + e.Expected + ")")
+			}
+			b.WriteString(line + "\n")
+		}
+		b.WriteString("\n" + st.Section.Render("Fix") + "\n")
+		if len(f.Fixes) == 0 {
+			b.WriteString(st.Dim.Render("  no automatic fix: see the explanation") + "\n")
+		} else {
+			b.WriteString(st.Code.Render(fixText(f)))
+		}
+		if d, ok := dryRuns[k]; ok {
+			b.WriteString("\n" + st.Section.Render("Server-side dry-run") + "\n" + d + "\n")
+		}
+		b.WriteString("\n" + st.Section.Render("Why") + "\n" + c.Explain + "\n\n")
+		b.WriteString(st.Dim.Render("c: copy fix   w: write fix to a file   a: dry-run on the server   s: go to the subject   esc: back"))
+		return b.String()
+	}
+	subjectKey := key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "go to subject"))
+	l.action = func(k tea.KeyPressMsg, row table.Row) (tea.Cmd, bool) {
+		f, ok := byKey[row.Key]
+		if !ok {
+			return nil, false
+		}
+		switch {
+		case key.Matches(k, subjectKey):
+			if s := subjectScreen(f.Subject); s != "" {
+				return msgs.Navigate(s, f.Subject, ""), true
+			}
+			return msgs.Flash(f.Subject.Kind+" objects have no screen of their own", false), true
+		case !l.inDetail:
+			return nil, false
+		case key.Matches(k, km.Copy):
+			if len(f.Fixes) == 0 {
+				return msgs.Flash("this finding has no fix to copy", true), true
+			}
+			return tea.Batch(tea.SetClipboard(fixText(f)), msgs.Flash("fix copied to the clipboard (OSC 52)", false)), true
+		case key.Matches(k, km.Write):
+			if len(f.Fixes) == 0 {
+				return msgs.Flash("this finding has no fix to write", true), true
+			}
+			return writeFix(o.WriteDir, f), true
+		case key.Matches(k, km.Apply):
+			return dryRun(o.DryRun, l.Data, row.Key, f), true
+		}
+		return nil, false
+	}
+	l.help = []key.Binding{subjectKey, km.Copy, km.Write, km.Apply}
+	d := &doctorScreen{list: l, dryRuns: &dryRuns}
+	return d
+}
+
+// dryRun starts a server-side dry-run of the finding's first Kubernetes fix.
+func dryRun(r DryRunner, d *msgs.Data, k string, f checks.Finding) tea.Cmd {
+	var p *fix.Proposal
+	for i := range f.Fixes {
+		switch f.Fixes[i].Kind {
+		case fix.KindPatch, fix.KindJSONPatch, fix.KindCreate:
+			p = &f.Fixes[i]
+		}
+		if p != nil {
+			break
+		}
+	}
+	switch {
+	case p == nil:
+		return msgs.Flash("no Kubernetes change to dry-run: this fix is run by hand (commands, Helm values or router config)", true)
+	case r == nil || d == nil || !d.Live:
+		return msgs.Flash("dry-run needs a cluster: this is a saved or demo snapshot", true)
+	}
+	prop := *p
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		diff, err := r.DryRun(ctx, prop)
+		return dryRunMsg{key: k, diff: diff, err: err}
+	}
+}
+
+// doctorScreen adds the dry-run results to the list.
+type doctorScreen struct {
+	*list
+	dryRuns *map[string]string
+}
+
+func (d *doctorScreen) Update(msg tea.Msg) (Screen, tea.Cmd) {
+	if m, ok := msg.(dryRunMsg); ok {
+		text := m.diff
+		if m.err != nil {
+			text = d.St.Err.Render("  refused: " + m.err.Error())
+		} else if text == "" {
+			text = d.St.Dim.Render("  the server accepted it and it changes nothing")
+		}
+		(*d.dryRuns)[m.key] = text + "\n" + d.St.Warn.Render("  applying from the TUI arrives with `kubectl bgpnet fix --apply`; nothing was changed")
+		if d.inDetail && d.openKey == m.key {
+			d.detail.SetContent(d.detailOf(m.key))
+		}
+		return d, msgs.Flash("dry-run done: the diff is under the fix", m.err != nil)
+	}
+	_, cmd := d.list.Update(msg)
+	return d, cmd
+}

@@ -80,8 +80,8 @@ func (l *list) Focus(ref model.Ref, filter string) {
 		return
 	}
 	if ref.Name != "" && l.focusKey != nil {
-		if k := l.focusKey(ref); k != "" {
-			l.tbl.Select(k)
+		if k := l.focusKey(ref); k != "" && l.tbl.Select(k) {
+			l.open() // a drill-down shows the object itself
 		}
 	}
 }

@@ -92,7 +92,7 @@ func NewServices(st *styles.Styles, km *keys.KeyMap) Screen {
 			if adv == "" && routesKnown {
 				adv, advTone = "no node", styles.Caution
 			} else if adv == "" {
-				adv, advTone = "? (agents' routes not read)", styles.Faint
+				adv, advTone = "? (not read)", styles.Faint
 			}
 			status, stTone := "ok", styles.Good
 			if r := pendingReason(svc); r != "" {
@@ -146,6 +146,13 @@ func NewServices(st *styles.Styles, km *keys.KeyMap) Screen {
 		return nil, false
 	}
 	l.focusKey = func(ref model.Ref) string { return ref.Namespace + "/" + ref.Name }
+	l.caption = func() string {
+		c := fmt.Sprintf("%d Services with a LoadBalancer or external IP", l.tbl.Total())
+		if l.Data != nil && !l.Data.Snap.SourceOK(model.SourceAgentRoutes) {
+			c += " — ADVERTISED BY needs the agents' routes (not read: " + sourceNote(l.Data.Snap, model.SourceAgentRoutes) + ")"
+		}
+		return c
+	}
 	l.help = []key.Binding{km.Routes, km.Flows}
 	return s
 }

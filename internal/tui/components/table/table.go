@@ -53,7 +53,9 @@ type Model struct {
 
 // New returns an empty table.
 func New(st *styles.Styles, km *keys.KeyMap, cols ...Column) Model {
-	return Model{st: st, km: km, cols: cols, Empty: "nothing to show"}
+	m := Model{st: st, km: km, cols: cols, Empty: "nothing to show"}
+	m.SetRows(nil)
+	return m
 }
 
 // SetStyles replaces the styles (light/dark switch).
@@ -229,40 +231,57 @@ func (m Model) editFilter(msg tea.KeyPressMsg) Model {
 	return m
 }
 
-// colWidths fits the columns into the width: content widths, the flex column (else
-// the widest) shrunk first when they do not fit.
+// colWidths fits the columns into the width: content widths; when too wide, the
+// flex column gives way first (down to a third of the width), then the widest other
+// columns (down to their title, at most 12 cells), then the flex column (down to 20);
+// a flex column takes any width left over.
 func (m Model) colWidths() []int {
 	w := append([]int(nil), m.widths...)
-	if len(w) == 0 {
+	if len(w) == 0 || m.width <= 0 {
 		return w
 	}
-	gap := 2 * (len(w) - 1)
-	total := gap
+	total := 2 * (len(w) - 1)
 	for _, x := range w {
 		total += x
 	}
 	flex := -1
+	mins := make([]int, len(w))
 	for i, c := range m.cols {
+		mins[i] = min(max(ansi.StringWidth(c.Title), 4), 12)
 		if c.Flex {
-			flex = i
+			flex, mins[i] = i, 20
 		}
 	}
-	for total > m.width && m.width > 0 {
-		i := flex
-		if i < 0 || w[i] <= 8 {
-			i = 0
-			for j := range w {
-				if w[j] > w[i] {
-					i = j
-				}
+	shrink := func(i, floor int) {
+		if cut := min(total-m.width, w[i]-floor); cut > 0 {
+			w[i] -= cut
+			total -= cut
+		}
+	}
+	if flex >= 0 { // the flex column gives way first, down to a third of the width
+		shrink(flex, max(mins[flex], m.width*35/100))
+	}
+	for total > m.width {
+		widest := -1
+		for j := range w {
+			if j != flex && w[j] > mins[j] && (widest < 0 || w[j] > w[widest]) {
+				widest = j
 			}
 		}
-		if w[i] <= 3 {
+		if widest < 0 {
 			break
 		}
-		cut := min(total-m.width, w[i]-3)
-		w[i] -= cut
-		total -= cut
+		w[widest]-- // one cell at a time from the widest keeps the columns balanced
+		total--
+	}
+	if flex >= 0 {
+		shrink(flex, min(mins[flex], w[flex]))
+	}
+	for i := range w { // still too wide: everything down to 3 cells, from the right
+		if total <= m.width {
+			break
+		}
+		shrink(len(w)-1-i, 3)
 	}
 	if flex >= 0 && total < m.width {
 		w[flex] += m.width - total

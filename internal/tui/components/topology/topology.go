@@ -62,8 +62,8 @@ func Render(st *styles.Styles, hubs []Hub, width int) string {
 			if j == len(h.Links)-1 {
 				branch = "└"
 			}
-			edge := l.Edge + strings.Repeat("─", edgeW-ansi.StringWidth(l.Edge))
-			line := "    " + st.Dim.Render(branch+"──") + st.For(l.Tone).Render(glyph(l.Tone)+" "+edge+" ──▶ ") + l.Label
+			edge := l.Edge + " " + strings.Repeat("─", edgeW-ansi.StringWidth(l.Edge)+2)
+			line := "    " + st.Dim.Render(branch+"──") + st.For(l.Tone).Render(glyph(l.Tone)+" "+edge+"▶ ") + l.Label
 			b.WriteString(ansi.Truncate(line, width, "…") + "\n")
 		}
 		if len(h.Links) == 0 {

@@ -1,5 +1,5 @@
 # kubectl bgpnet — build, demo, test, lint.
-#   make demo   runs the main job on the embedded demo snapshot
+#   make demo   opens the terminal UI on the embedded demo snapshot
 #   make test   installs/builds what the tests need, then runs every test
 #   make lab    starts the live lab (make lab-down stops it)
 
@@ -20,10 +20,10 @@ export PATH := /usr/local/go/bin:$(PATH)
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/kubectl-bgpnet
 
+# the TUI on a terminal; the text reports when output is not one (CI, a pipe)
 demo: build
-	$(BIN) snapshot --demo
-	@echo
-	$(BIN) doctor --demo --fail-on never
+	@if [ -t 0 ] && [ -t 1 ]; then $(BIN) --demo; else \
+		$(BIN) snapshot --demo; echo; $(BIN) doctor --demo --fail-on never; fi
 
 test:
 	hack/test.sh

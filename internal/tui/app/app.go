@@ -128,7 +128,10 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case msgs.DataMsg:
 		return m, m.loaded(msg)
 	case refreshMsg:
-		return m, m.startLoad()
+		if m.loading {
+			return m, nil // the collection in flight schedules the next refresh
+		}
+		return m, tea.Batch(m.startLoad(), m.spin.Tick)
 	case msgs.NavigateMsg:
 		i := m.index(msg.Screen)
 		if i < 0 {

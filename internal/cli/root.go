@@ -45,6 +45,8 @@ type GlobalOptions struct {
 	clients *kubeClients
 	// progress, when set, hears each Kubernetes source as it finishes (the TUI).
 	progress func(model.SourceStatus)
+	// tui holds the root command's own flags (the terminal UI).
+	tui *tuiOptions
 }
 
 // ExitError carries a process exit code out of a command.

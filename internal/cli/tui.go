@@ -19,6 +19,7 @@ import (
 	"github.com/bgpnet/kubectl-bgpnet/internal/tui/screens"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/client-go/discovery/cached/memory"
 	"k8s.io/client-go/restmapper"
 )
@@ -40,6 +41,7 @@ type tuiOptions struct {
 // addTUI makes the root command open the TUI and registers its flags.
 func addTUI(cmd *cobra.Command, g *GlobalOptions) {
 	o := &tuiOptions{GlobalOptions: g}
+	g.tui = o
 	cmd.Long += `
 
 Without a subcommand it opens the terminal UI: an overview (sessions drawn between
@@ -99,17 +101,49 @@ func (o *tuiOptions) Run(cmd *cobra.Command) error {
 	if !inOK || !outOK || !term.IsTerminal(int(out.Fd())) || !term.IsTerminal(int(in.Fd())) {
 		return errors.New("kubectl bgpnet opens a terminal UI and needs a terminal; for scripts and CI use kubectl bgpnet doctor (or snapshot, peers, routes …)")
 	}
-	if o.live() {
-		if _, err := o.kube(); err != nil { // built once, before anything runs concurrently
-			return err
-		}
+	m, err := o.model()
+	if err != nil {
+		return err
 	}
-	m := app.New(o.appOptions())
-	_, err := tea.NewProgram(m, tea.WithContext(cmd.Context()), tea.WithInput(in), tea.WithOutput(out)).Run()
+	_, err = tea.NewProgram(m, tea.WithContext(cmd.Context()), tea.WithInput(in), tea.WithOutput(out)).Run()
 	if err != nil && !errors.Is(err, tea.ErrProgramKilled) {
 		return fmt.Errorf("terminal UI: %w", err)
 	}
 	return nil
+}
+
+// model builds the root model (the clients first: built once, before anything runs
+// concurrently).
+func (o *tuiOptions) model() (*app.Model, error) {
+	if o.live() {
+		if _, err := o.kube(); err != nil {
+			return nil, err
+		}
+	}
+	return app.New(o.appOptions()), nil
+}
+
+// NewTUI parses args as `kubectl bgpnet [flags]` would and returns the terminal UI's
+// model without starting it, for callers that run the program themselves (the
+// integration tests drive it against the live lab). close releases what it opened.
+func NewTUI(streams genericiooptions.IOStreams, args []string) (m *app.Model, close func(), err error) {
+	g := &GlobalOptions{IOStreams: streams}
+	cmd := NewRootCmd(g)
+	if err := cmd.ParseFlags(args); err != nil {
+		return nil, nil, err
+	}
+	if err := g.setup(); err != nil {
+		return nil, nil, err
+	}
+	o := g.tui
+	if err := o.Complete(); err != nil {
+		return nil, g.close, err
+	}
+	if err := o.Validate(); err != nil {
+		return nil, g.close, err
+	}
+	m, err = o.model()
+	return m, g.close, err
 }
 
 func (o *tuiOptions) appOptions() app.Options {

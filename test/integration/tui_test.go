@@ -13,8 +13,8 @@ import (
 	"github.com/bgpnet/kubectl-bgpnet/internal/cli"
 	"github.com/bgpnet/kubectl-bgpnet/internal/testenv"
 	"github.com/bgpnet/kubectl-bgpnet/internal/tui/app"
-	flowpb "github.com/cilium/cilium/api/v1/flow"
 	"github.com/charmbracelet/x/ansi"
+	flowpb "github.com/cilium/cilium/api/v1/flow"
 	"google.golang.org/protobuf/types/known/timestamppb"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 )
@@ -110,7 +110,9 @@ func TestTUILive(t *testing.T) {
 	lab.Hubble.Add(&flowpb.Flow{Time: timestamppb.Now(), Verdict: flowpb.Verdict_DROPPED, DropReasonDesc: flowpb.DropReason_POLICY_DENIED, NodeName: "node2",
 		IP: &flowpb.IP{Source: "203.0.113.77", Destination: lab.VIP, IpVersion: flowpb.IPVersion_IPv4},
 		L4: &flowpb.Layer4{Protocol: &flowpb.Layer4_TCP{TCP: &flowpb.TCP{SourcePort: 41000, DestinationPort: 80, Flags: &flowpb.TCPFlags{SYN: true}}}}})
-	waitFor("a flow added while watching", func(f string) bool { return strings.Contains(f, "203.0.113.77:41000") && strings.Contains(f, "POLICY_DENIED") })
+	waitFor("a flow added while watching", func(f string) bool {
+		return strings.Contains(f, "203.0.113.77:41000") && strings.Contains(f, "POLICY_DENIED")
+	})
 
 	key("q")
 	select {

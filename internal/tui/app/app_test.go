@@ -5,6 +5,7 @@ package app
 import (
 	"context"
 	"flag"
+	"image/color"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -282,5 +283,50 @@ func TestHangingSourceNeverBlocksInput(t *testing.T) {
 	}
 	if m.ctx.Err() == nil {
 		t.Error("quitting did not cancel the collection")
+	}
+}
+
+func TestMouseWheelAndResize(t *testing.T) {
+	m := newDemo(t, 80, 10)
+	press(t, m, "7")
+	if strings.Contains(screenText(m), "INFO") {
+		t.Fatalf("the small window already shows the info findings:\n%s", screenText(m))
+	}
+	for range 3 {
+		_, cmd := m.Update(tea.MouseWheelMsg{Button: tea.MouseWheelDown})
+		feed(t, m, cmd, 0)
+	}
+	if !strings.Contains(screenText(m), "INFO") {
+		t.Errorf("the wheel did not scroll:\n%s", screenText(m))
+	}
+	for _, size := range [][2]int{{50, 12}, {200, 60}, {80, 24}} {
+		m.Update(tea.WindowSizeMsg{Width: size[0], Height: size[1]})
+		for i := range m.screens {
+			press(t, m, fmt.Sprint(i+1))
+			lines := strings.Split(screenText(m), "\n")
+			if len(lines) != size[1] {
+				t.Errorf("screen %d at %v: %d lines", i+1, size, len(lines))
+			}
+			for n, l := range lines {
+				if ansi.StringWidth(l) > size[0] {
+					t.Errorf("screen %d at %v: line %d is %d wide", i+1, size, n, ansi.StringWidth(l))
+				}
+			}
+		}
+	}
+}
+
+func TestThemeFromTerminalBackground(t *testing.T) {
+	m := New(Options{Loader: demoLoader{}})
+	if m.Init() == nil {
+		t.Fatal("no init command")
+	}
+	m.Update(tea.BackgroundColorMsg{Color: color.White})
+	if m.st.Dark {
+		t.Error("a white background kept the dark theme")
+	}
+	m.Update(tea.BackgroundColorMsg{Color: color.Black})
+	if !m.st.Dark {
+		t.Error("a black background kept the light theme")
 	}
 }

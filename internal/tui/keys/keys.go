@@ -15,6 +15,7 @@ type KeyMap struct {
 	Copy, Write, Apply                      key.Binding   // fix panes
 	Pause, Clear                            key.Binding   // flows
 	Routes, Flows                           key.Binding   // drill-down from a service or node
+	Subject                                 key.Binding   // from a finding to its subject
 }
 
 // Default returns the default bindings.
@@ -42,6 +43,7 @@ func Default() *KeyMap {
 		Clear:      key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "clear")),
 		Routes:     key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "its routes")),
 		Flows:      key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "its flows")),
+		Subject:    key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "go to subject")),
 	}
 	for i, name := range []string{"overview", "nodes", "peers", "routes", "pools", "flows", "doctor"} {
 		n := string(rune('1' + i))
@@ -61,6 +63,6 @@ func (k *KeyMap) FullHelp() [][]key.Binding {
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.Enter, k.Back},
 		append([]key.Binding{k.NextScreen, k.PrevScreen, k.Jump}, k.Screens...),
 		{k.Filter, k.Refresh, k.Routes, k.Flows, k.Pause, k.Clear, k.Help, k.Quit},
-		{k.Copy, k.Write, k.Apply},
+		{k.Subject, k.Copy, k.Write, k.Apply},
 	}
 }

@@ -190,14 +190,13 @@ func NewDoctor(st *styles.Styles, km *keys.KeyMap, o DoctorOptions) Screen {
 		b.WriteString(st.Dim.Render("c: copy fix   w: write fix to a file   a: dry-run on the server   s: go to the subject   esc: back"))
 		return b.String()
 	}
-	subjectKey := key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "go to subject"))
 	l.action = func(k tea.KeyPressMsg, row table.Row) (tea.Cmd, bool) {
 		f, ok := byKey[row.Key]
 		if !ok {
 			return nil, false
 		}
 		switch {
-		case key.Matches(k, subjectKey):
+		case key.Matches(k, km.Subject):
 			if s := subjectScreen(f.Subject); s != "" {
 				return msgs.Navigate(s, f.Subject, ""), true
 			}
@@ -219,7 +218,7 @@ func NewDoctor(st *styles.Styles, km *keys.KeyMap, o DoctorOptions) Screen {
 		}
 		return nil, false
 	}
-	l.help = []key.Binding{subjectKey, km.Copy, km.Write, km.Apply}
+	l.help = []key.Binding{km.Subject, km.Copy, km.Write, km.Apply}
 	d := &doctorScreen{list: l, dryRuns: &dryRuns}
 	return d
 }

@@ -9,6 +9,7 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"github.com/bgpnet/kubectl-bgpnet/internal/checks"
 	"github.com/bgpnet/kubectl-bgpnet/internal/model"
 	"github.com/bgpnet/kubectl-bgpnet/internal/tui/components/table"
 	"github.com/bgpnet/kubectl-bgpnet/internal/tui/keys"
@@ -24,8 +25,15 @@ func NewNodes(st *styles.Styles, km *keys.KeyMap) Screen {
 		table.Column{Title: "NODE"}, table.Column{Title: "READY"}, table.Column{Title: "ADDRESSES", Max: 40},
 		table.Column{Title: "POD CIDRS", Max: 40}, table.Column{Title: "SELECTED BY", Flex: true}, table.Column{Title: "SESSIONS"})
 	var rows []views.NodeRow
+	near := map[string]checks.Finding{} // node-label-near-miss findings by node
 	l.rows = func(d *msgs.Data) ([]table.Row, string) {
 		rows = views.Nodes(d.Snap)
+		near = map[string]checks.Finding{}
+		for _, f := range d.Result.Findings {
+			if f.ID == "node-label-near-miss" && f.Subject.Kind == "Node" {
+				near[f.Subject.Name] = f
+			}
+		}
 		out := make([]table.Row, 0, len(rows))
 		for _, r := range rows {
 			ready, rt := "yes", styles.Good
@@ -42,7 +50,10 @@ func NewNodes(st *styles.Styles, km *keys.KeyMap) Screen {
 			}
 			sel := strings.Join(r.SelectedBy, ", ")
 			selTone := styles.Neutral
-			if sel == "" {
+			if f, ok := near[r.Node]; ok && sel == "" {
+				_, why, _ := strings.Cut(f.Message, "nearly is: ")
+				sel, selTone = "near miss: "+orName(why, f.Message), styles.Caution
+			} else if sel == "" {
 				sel, selTone = "not selected", styles.Faint
 			}
 			out = append(out, table.Row{Key: r.Node,
@@ -66,6 +77,15 @@ func NewNodes(st *styles.Styles, km *keys.KeyMap) Screen {
 		b.WriteString(st.Title.Render("Node "+name) + "\n\n")
 		b.WriteString(kv(st, "ready", fmt.Sprint(r.Ready), "addresses", strings.Join(r.InternalIPs, ", "),
 			"pod CIDRs", strings.Join(r.PodCIDRs, ", "), "selected by", strings.Join(r.SelectedBy, ", ")) + "\n\n")
+		if f, ok := near[name]; ok {
+			b.WriteString(st.Warn.Render("Near miss: "+f.Message) + "\n")
+			for _, p := range f.Fixes {
+				for _, c := range p.Commands {
+					b.WriteString("  " + st.Code.Render(c) + "\n")
+				}
+			}
+			b.WriteString("\n")
+		}
 		b.WriteString(st.Section.Render("Labels") + "\n")
 		var labels []string
 		for k, v := range r.Labels {

@@ -5,8 +5,8 @@ package app
 import (
 	"context"
 	"flag"
-	"image/color"
 	"fmt"
+	"image/color"
 	"os"
 	"path/filepath"
 	"strings"

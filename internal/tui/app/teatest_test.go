@@ -32,4 +32,3 @@ func TestProgramSmoke(t *testing.T) {
 	tm.Send(tea.KeyPressMsg{Code: 'q', Text: "q"})
 	tm.WaitFinished(t, teatest.WithFinalTimeout(2*time.Second))
 }
-

@@ -174,6 +174,9 @@ func (l tuiLoader) Load(ctx context.Context, progress func(model.SourceStatus)) 
 	defer func() { o.progress = nil }()
 	ao := o.agents
 	ao.Routes = true // the Routes screen shows what every agent advertises
+	if o.live() {
+		progress(model.SourceStatus{Name: model.SourceAgents})
+	}
 	s, err := o.SnapshotWithAgents(ctx, ao)
 	if err != nil {
 		return nil, err
@@ -187,8 +190,12 @@ func (l tuiLoader) Load(ctx context.Context, progress func(model.SourceStatus)) 
 	}
 	report(model.SourceAgents, model.SourceAgentRoutes)
 	if o.live() && o.flows == "auto" {
+		progress(model.SourceStatus{Name: model.SourceHubble})
 		o.addRecentDrops(ctx, s, o.hubble)
 		report(model.SourceHubble)
+	}
+	if len(o.routerSpecs) > 0 {
+		progress(model.SourceStatus{Name: model.SourceRouters})
 	}
 	o.routers.collectRouters(ctx, s, o.routerSpecs)
 	report(model.SourceRouters)

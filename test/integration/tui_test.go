@@ -114,6 +114,11 @@ func TestTUILive(t *testing.T) {
 		return strings.Contains(f, "203.0.113.77:41000") && strings.Contains(f, "POLICY_DENIED")
 	})
 
+	key("v") // dropped only
+	waitFor("the verdict filter", func(f string) bool {
+		return strings.Contains(f, "dropped only") && strings.Contains(f, "203.0.113.77:41000") && !strings.Contains(f, "FORWARDED")
+	})
+
 	key("q")
 	select {
 	case err := <-done:

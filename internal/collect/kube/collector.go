@@ -35,8 +35,9 @@ type Options struct {
 	PageSize int64
 	// Logger receives progress and errors (default: discard).
 	Logger *slog.Logger
-	// Progress, when set, is called with each source's status as soon as that source is
-	// done (from the collecting goroutines: it must be safe for concurrent use).
+	// Progress, when set, is called when a source starts (an empty Status) and with its
+	// status as soon as it is done (from the collecting goroutines: it must be safe for
+	// concurrent use).
 	Progress func(model.SourceStatus)
 }
 
@@ -100,6 +101,7 @@ func (c *Collector) Collect(ctx context.Context) *model.Snapshot {
 		endpoints:  map[string]*model.ServiceEndpoints{},
 	}
 	disc := model.SourceStatus{Name: model.SourceDiscovery}
+	r.progress(disc)
 	r.timed(ctx, &disc, r.discover)
 	r.progress(disc)
 
@@ -119,6 +121,9 @@ func (c *Collector) Collect(ctx context.Context) *model.Snapshot {
 	g.SetLimit(c.opts.Concurrency)
 	for i, t := range tasks {
 		statuses[i] = model.SourceStatus{Name: t.source}
+		r.progress(statuses[i])
+	}
+	for i, t := range tasks {
 		g.Go(func() error {
 			r.timed(ctx, &statuses[i], t.fn)
 			r.progress(statuses[i])

@@ -250,6 +250,8 @@ func TestRefresh(t *testing.T) {
 type hangingLoader struct{}
 
 func (hangingLoader) Load(ctx context.Context, p func(model.SourceStatus)) (*msgs.Data, error) {
+	p(model.SourceStatus{Name: model.SourceNodes})
+	p(model.SourceStatus{Name: model.SourceServices})
 	p(model.SourceStatus{Name: model.SourceNodes, Status: model.StatusOK})
 	<-ctx.Done()
 	return nil, ctx.Err()
@@ -260,8 +262,11 @@ func TestHangingSourceNeverBlocksInput(t *testing.T) {
 	m := New(Options{Loader: hangingLoader{}})
 	m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
 	feed(t, m, m.startLoad(), 0)
-	feed(t, m, waitLoad(m.loadCh), 0) // the nodes source reports
-	if !strings.Contains(screenText(m), "collecting… 1 sources read") || !strings.Contains(screenText(m), "nodes ok") {
+	for range 3 { // nodes and services start, nodes finishes
+		feed(t, m, waitLoad(m.loadCh), 0)
+	}
+	if text := screenText(m); !strings.Contains(text, "collecting… 1 sources read, 1 in progress") || !strings.Contains(text, "● nodes ok") ||
+		!strings.Contains(text, "services  reading…") {
 		t.Errorf("status bar while loading:\n%s", screenText(m))
 	}
 	for _, k := range []string{"2", "3", "?", "x", "/"} {

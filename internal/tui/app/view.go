@@ -41,6 +41,8 @@ func (m *Model) Render() string {
 	case m.showHelp:
 		body = m.st.Title.Render("Keys") + "\n\n" + m.help.FullHelpView(m.km.FullHelp()) +
 			"\n\n" + m.st.Dim.Render("Screens: :overview :nodes :peers :routes :pools :flows :doctor (a unique prefix is enough). Any key closes this help.")
+	case m.data == nil && m.loading:
+		body = m.loadingPanel()
 	case m.data == nil && m.loadErr != nil:
 		body = m.st.Err.Render("Could not collect: "+m.loadErr.Error()) + "\n\n" +
 			m.st.Dim.Render("r retries; --demo or --from FILE work without a cluster.")
@@ -104,14 +106,15 @@ func (m *Model) statusLine() string {
 	case m.flash.Text != "":
 		return m.st.Flash.Render(m.flash.Text)
 	case m.loading:
-		var done []string
-		for _, st := range m.progress {
-			done = append(done, m.st.For(screens.StatusTone(st)).Render(st.Name+" "+st.Display()))
+		pending, done := m.sources()
+		var last []string
+		for _, st := range done {
+			last = append(last, m.st.For(screens.StatusTone(st)).Render(st.Name+" "+st.Display()))
 		}
-		if len(done) > 4 {
-			done = done[len(done)-4:]
+		if len(last) > 4 {
+			last = last[len(last)-4:]
 		}
-		return m.spin.View() + " " + m.st.StatusBar.Render(fmt.Sprintf("collecting… %d sources read", len(m.progress))) + "  " + strings.Join(done, "  ")
+		return m.spin.View() + " " + m.st.StatusBar.Render(fmt.Sprintf("collecting… %d sources read, %d in progress", len(done), len(pending))) + "  " + strings.Join(last, "  ")
 	case m.data == nil:
 		return ""
 	}
@@ -147,4 +150,47 @@ func (m *Model) sourcesLine(s *model.Snapshot) string {
 func (m *Model) hintLine() string {
 	bs := append(m.screens[m.active].Help(), m.km.NextScreen, m.km.Refresh, m.km.Help, m.km.Quit)
 	return m.help.ShortHelpView(bs)
+}
+
+// sources splits the collection's progress into the sources still being read (in the
+// order they started) and those done (in the order they finished).
+func (m *Model) sources() (pending []string, done []model.SourceStatus) {
+	finished := map[string]bool{}
+	for _, st := range m.progress {
+		if st.Status != "" {
+			finished[st.Name] = true
+			done = append(done, st)
+		}
+	}
+	seen := map[string]bool{}
+	for _, st := range m.progress {
+		if st.Status == "" && !finished[st.Name] && !seen[st.Name] {
+			seen[st.Name] = true
+			pending = append(pending, st.Name)
+		}
+	}
+	return pending, done
+}
+
+// loadingPanel is the first collection: a spinner per source still being read, then
+// each source's status as it finishes.
+func (m *Model) loadingPanel() string {
+	pending, done := m.sources()
+	var b strings.Builder
+	b.WriteString(m.st.Title.Render("Collecting") + "\n\n")
+	for _, name := range pending {
+		b.WriteString("  " + m.spin.View() + " " + name + m.st.Dim.Render("  reading…") + "\n")
+	}
+	for _, st := range done {
+		line := "  " + m.st.For(screens.StatusTone(st)).Render("● "+st.Name+" "+st.Display())
+		if st.Message != "" && st.Status != model.StatusOK {
+			line += m.st.Dim.Render("  " + st.Message)
+		}
+		b.WriteString(line + "\n")
+	}
+	if len(pending) == 0 && len(done) == 0 {
+		b.WriteString("  " + m.spin.View() + " starting…\n")
+	}
+	b.WriteString("\n" + m.st.Dim.Render("q quits at any time; a source that hangs is cut off by --timeout."))
+	return b.String()
 }

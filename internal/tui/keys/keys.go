@@ -13,7 +13,7 @@ type KeyMap struct {
 	NextScreen, PrevScreen, Jump            key.Binding
 	Screens                                 []key.Binding // 1..7
 	Copy, Write, Apply                      key.Binding   // fix panes
-	Pause, Clear                            key.Binding   // flows
+	Pause, Clear, Verdict                   key.Binding   // flows
 	Routes, Flows                           key.Binding   // drill-down from a service or node
 	Subject                                 key.Binding   // from a finding to its subject
 }
@@ -41,6 +41,7 @@ func Default() *KeyMap {
 		Apply:      key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "dry-run the fix")),
 		Pause:      key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "pause/resume")),
 		Clear:      key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "clear")),
+		Verdict:    key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "verdict: all/dropped/forwarded")),
 		Routes:     key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "its routes")),
 		Flows:      key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "its flows")),
 		Subject:    key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "go to subject")),
@@ -62,7 +63,7 @@ func (k *KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.Enter, k.Back},
 		append([]key.Binding{k.NextScreen, k.PrevScreen, k.Jump}, k.Screens...),
-		{k.Filter, k.Refresh, k.Routes, k.Flows, k.Pause, k.Clear, k.Help, k.Quit},
+		{k.Filter, k.Refresh, k.Routes, k.Flows, k.Pause, k.Clear, k.Verdict, k.Help, k.Quit},
 		{k.Subject, k.Copy, k.Write, k.Apply},
 	}
 }

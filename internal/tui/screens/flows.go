@@ -79,6 +79,7 @@ type flowsScreen struct {
 	dirty    bool
 	ticking  bool
 	status   string // the stream's state: streaming, ended, error
+	verdict  string // only flows with this verdict ("": all)
 	lastDraw time.Time
 }
 
@@ -114,7 +115,7 @@ func NewFlows(st *styles.Styles, km *keys.KeyMap, o FlowsOptions) Screen {
 		}
 		return was
 	}
-	l.help = []key.Binding{km.Pause, km.Clear}
+	l.help = []key.Binding{km.Pause, km.Clear, km.Verdict}
 	return f
 }
 
@@ -142,6 +143,9 @@ func (f *flowsScreen) buildRows(d *msgs.Data) ([]table.Row, string) {
 	out := make([]table.Row, 0, len(flows))
 	for i := len(flows) - 1; i >= 0; i-- { // newest first
 		fl := flows[i]
+		if f.verdict != "" && fl.Verdict != f.verdict {
+			continue
+		}
 		src, dst := endpoint(fl.Source, fl.SourcePort, fl.SourceName), endpoint(fl.Destination, fl.DestinationPort, orName(fl.DestinationService, fl.DestinationName))
 		out = append(out, table.Row{Key: fmt.Sprint(i), Cells: []string{fl.Time.Format("15:04:05"), fl.Verdict, dash(fl.Node), src, dst, fl.Protocol, dash(fl.Flags), dash(fl.DropReason)},
 			Tones: []styles.Tone{styles.Faint, VerdictTone(fl.Verdict), 0, 0, 0, 0, styles.Faint, styles.Bad}})
@@ -201,6 +205,9 @@ func (f *flowsScreen) captionText() string {
 		what = "node " + f.scope.Name
 	case model.KindService:
 		what = "Service " + f.scope.Namespace + "/" + f.scope.Name
+	}
+	if f.verdict != "" {
+		what += ", " + strings.ToLower(f.verdict) + " only (v)"
 	}
 	if !f.live() {
 		return fmt.Sprintf("%d flows recorded in the snapshot for %s", f.tbl.Total(), what)
@@ -334,6 +341,10 @@ func (f *flowsScreen) Update(msg tea.Msg) (Screen, tea.Cmd) {
 			case key.Matches(m, f.KM.Pause):
 				f.paused = !f.paused
 				f.dirty = true
+				return f, f.redraw()
+			case key.Matches(m, f.KM.Verdict):
+				f.verdict = map[string]string{"": "DROPPED", "DROPPED": "FORWARDED", "FORWARDED": ""}[f.verdict]
+				f.dirty, f.lastDraw = true, time.Time{}
 				return f, f.redraw()
 			case key.Matches(m, f.KM.Clear):
 				f.ring.Reset()

@@ -43,8 +43,8 @@ func TestTUIInTerminal(t *testing.T) {
 	if out, err := exec.Command("go", "build", "-o", bin, "github.com/bgpnet/kubectl-bgpnet/cmd/kubectl-bgpnet").CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
-	run := func(t *testing.T, env ...string) string {
-		cmd := exec.Command("script", "-qfc", "stty cols 120 rows 32; exec "+bin+" --demo", "/dev/null")
+	run := func(t *testing.T, source string, env ...string) string {
+		cmd := exec.Command("script", "-qfc", "stty cols 120 rows 32; exec "+bin+" "+source, "/dev/null")
 		cmd.Env = append(os.Environ(), append([]string{"TERM=xterm-256color"}, env...)...)
 		in, err := cmd.StdinPipe()
 		if err != nil {
@@ -87,12 +87,21 @@ func TestTUIInTerminal(t *testing.T) {
 		return out.String()
 	}
 	t.Run("colours", func(t *testing.T) {
-		if out := run(t); !strings.Contains(out, "\x1b[38;") {
+		if out := run(t, "--demo"); !strings.Contains(out, "\x1b[38;") {
 			t.Errorf("no colour on a 256-colour terminal:\n%q", out)
 		}
 	})
+	t.Run("from a saved snapshot", func(t *testing.T) {
+		file := filepath.Join(t.TempDir(), "demo.json")
+		if out, err := exec.Command(bin, "snapshot", "--demo", "-o", "json", "--output-file", file).CombinedOutput(); err != nil {
+			t.Fatalf("save: %v\n%s", err, out)
+		}
+		if out := run(t, "--from "+file); !strings.Contains(out, "snapshot "+file) {
+			t.Errorf("the status bar does not name the file:\n%q", out)
+		}
+	})
 	t.Run("NO_COLOR", func(t *testing.T) {
-		out := run(t, "NO_COLOR=1")
+		out := run(t, "--demo", "NO_COLOR=1")
 		if i := strings.Index(out, "\x1b[38;"); i >= 0 {
 			t.Errorf("a colour with NO_COLOR: %q", out[i:min(i+30, len(out))])
 		}

@@ -8,6 +8,7 @@
 //	lab up [--dir D] [--router frr|bird] [--cilium-like]   start in the background, wait until ready
 //	lab down [--dir D]                                     stop it and remove everything
 //	lab status [--dir D]                                   kubeconfig and the router's view
+//	lab router-cmd [--dir D]                               the --router/--router-cmd flags for the lab's router
 //	lab stop-speaker NODE | start-speaker NODE             stop/start a node's BGP speaker
 //	lab set-peer-asn NODE ASN                              make the router expect another ASN
 //	lab withdraw NODE PREFIX | announce NODE PREFIX        change what a node advertises
@@ -41,7 +42,7 @@ func main() {
 
 func run(args []string, out, errOut io.Writer) int {
 	if len(args) == 0 {
-		fmt.Fprintln(errOut, "usage: lab up|down|status|stop-speaker|start-speaker|set-peer-asn|withdraw|announce [--dir DIR] …")
+		fmt.Fprintln(errOut, "usage: lab up|down|status|router-cmd|stop-speaker|start-speaker|set-peer-asn|withdraw|announce [--dir DIR] …")
 		return 2
 	}
 	fs := flag.NewFlagSet("lab "+args[0], flag.ContinueOnError)
@@ -63,6 +64,8 @@ func run(args []string, out, errOut io.Writer) int {
 		err = l.down()
 	case "status":
 		err = l.status()
+	case "router-cmd":
+		err = l.routerCmd()
 	case "stop-speaker", "start-speaker", "set-peer-asn", "withdraw", "announce":
 		err = l.control(args[0], fs.Args())
 	default:
@@ -262,6 +265,16 @@ func (l *lab) status() error {
 		out, err = nl.Vtysh("show bgp summary")
 	}
 	fmt.Fprintf(l.out, "router (%s):\n%s\n", nl.Router, out)
+	return err
+}
+
+// routerCmd prints the --router and --router-cmd flags that reach the lab's router.
+func (l *lab) routerCmd() error {
+	nl, err := l.netlab()
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(l.out, "--router %s --router-cmd %q\n", nl.Router, strings.Join(nl.RouterCommand(), " "))
 	return err
 }
 

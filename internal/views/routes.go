@@ -185,7 +185,7 @@ func newProvenanceIndex(s *model.Snapshot) *provenanceIndex {
 		}
 	}
 	pools := model.NewPoolIndex(s.Pools)
-	advFor := advertisementsBySelector(s)
+	advFor := AdvertisementFor(s)
 	for i := range s.Services {
 		svc := &s.Services[i]
 		name := svc.Namespace + "/" + svc.Name
@@ -215,9 +215,9 @@ func newProvenanceIndex(s *model.Snapshot) *provenanceIndex {
 	return ix
 }
 
-// advertisementsBySelector returns a function naming the first Service
-// advertisement that selects a Service for an address type.
-func advertisementsBySelector(s *model.Snapshot) func(*model.Service, string) string {
+// AdvertisementFor returns a function naming the first CiliumBGPAdvertisement (Service
+// entry) that selects a Service for an address type ("LoadBalancerIP"), or "".
+func AdvertisementFor(s *model.Snapshot) func(*model.Service, string) string {
 	return func(svc *model.Service, addrType string) string {
 		lbls := map[string]string{"io.kubernetes.service.name": svc.Name, "io.kubernetes.service.namespace": svc.Namespace}
 		for k, v := range svc.Labels {

@@ -335,3 +335,18 @@ func TestThemeFromTerminalBackground(t *testing.T) {
 		t.Error("a black background kept the light theme")
 	}
 }
+
+// The README's screenshot is the Overview golden file: kept in sync.
+func TestREADMEScreenshot(t *testing.T) {
+	readme, err := os.ReadFile("../../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	shot, err := os.ReadFile("testdata/1-overview-80x24.golden")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(readme), "```text\n"+strings.TrimRight(string(shot), "\n")+"\n```") {
+		t.Error("README.md's TUI screenshot differs from testdata/1-overview-80x24.golden: paste the golden file into it")
+	}
+}

@@ -16,6 +16,7 @@ import (
 	"github.com/bgpnet/kubectl-bgpnet/internal/checks"
 	"github.com/bgpnet/kubectl-bgpnet/internal/fix"
 	"github.com/bgpnet/kubectl-bgpnet/internal/model"
+	"github.com/bgpnet/kubectl-bgpnet/internal/tui/components/diff"
 	"github.com/bgpnet/kubectl-bgpnet/internal/tui/components/table"
 	"github.com/bgpnet/kubectl-bgpnet/internal/tui/keys"
 	"github.com/bgpnet/kubectl-bgpnet/internal/tui/msgs"
@@ -258,7 +259,7 @@ type doctorScreen struct {
 
 func (d *doctorScreen) Update(msg tea.Msg) (Screen, tea.Cmd) {
 	if m, ok := msg.(dryRunMsg); ok {
-		text := m.diff
+		text := diff.Render(d.St, m.diff)
 		if m.err != nil {
 			text = d.St.Err.Render("  refused: " + m.err.Error())
 		} else if text == "" {

@@ -68,6 +68,7 @@ func sourceNote(s *model.Snapshot, names ...string) string {
 	for _, n := range names {
 		st, ok := s.Source(n)
 		if !ok {
+			notes = append(notes, n+" not collected")
 			continue
 		}
 		if st.Status != model.StatusOK || st.Incomplete() {

@@ -30,7 +30,7 @@ func Bar(st *styles.Styles, used, total, w int) string {
 
 // pendingReason is why a LoadBalancer Service has no address ("" when it has one).
 func pendingReason(svc *model.Service) string {
-	if len(svc.Ingress) > 0 {
+	if len(svc.Ingress) > 0 || svc.Type != "LoadBalancer" {
 		return ""
 	}
 	for _, c := range svc.Conditions {
@@ -39,6 +39,17 @@ func pendingReason(svc *model.Service) string {
 		}
 	}
 	return "no address yet"
+}
+
+// serviceIPs are a Service's LoadBalancer ingress IPs and external IPs.
+func serviceIPs(svc *model.Service) []string {
+	var out []string
+	for _, in := range svc.Ingress {
+		if in.IP != "" {
+			out = append(out, in.IP)
+		}
+	}
+	return append(out, svc.ExternalIPs...)
 }
 
 // servicesScreen is Pools & Services: the pools' usage as bars above the Services
@@ -52,7 +63,7 @@ type servicesScreen struct {
 func NewServices(st *styles.Styles, km *keys.KeyMap) Screen {
 	l := newList(st, km, "pools",
 		table.Column{Title: "SERVICE"}, table.Column{Title: "TYPE"}, table.Column{Title: "VIPS", Max: 40}, table.Column{Title: "POOL"},
-		table.Column{Title: "ADVERTISED BY", Flex: true}, table.Column{Title: "STATUS"})
+		table.Column{Title: "ADVERTISEMENT"}, table.Column{Title: "ADVERTISED BY", Flex: true}, table.Column{Title: "STATUS"})
 	s := &servicesScreen{list: l}
 	byKey := map[string]*model.Service{}
 	l.rows = func(d *msgs.Data) ([]table.Row, string) {
@@ -73,16 +84,14 @@ func NewServices(st *styles.Styles, km *keys.KeyMap) Screen {
 			}
 		}
 		routesKnown := d.Snap.SourceOK(model.SourceAgentRoutes)
+		advFor := views.AdvertisementFor(d.Snap)
 		byKey = map[string]*model.Service{}
 		var out []table.Row
 		for i := range d.Snap.Services {
 			svc := &d.Snap.Services[i]
 			name := svc.Namespace + "/" + svc.Name
 			byKey[name] = svc
-			var vips []string
-			for _, in := range svc.Ingress {
-				vips = append(vips, in.IP)
-			}
+			vips := serviceIPs(svc)
 			var nodes []string
 			for n := range advertisedBy[name] {
 				nodes = append(nodes, n)
@@ -94,12 +103,20 @@ func NewServices(st *styles.Styles, km *keys.KeyMap) Screen {
 			} else if adv == "" {
 				adv, advTone = "? (not read)", styles.Faint
 			}
+			addrType := "LoadBalancerIP"
+			if svc.Type != "LoadBalancer" {
+				addrType = "ExternalIP"
+			}
+			adName, adTone := advFor(svc, addrType), styles.Neutral
+			if adName == "" {
+				adName, adTone = "none selects it", styles.Caution
+			}
 			status, stTone := "ok", styles.Good
 			if r := pendingReason(svc); r != "" {
 				status, stTone = "pending: "+r, styles.Bad
 			}
-			out = append(out, table.Row{Key: name, Cells: []string{name, svc.Type, dash(strings.Join(vips, ",")), dash(poolOf[name]), adv, status},
-				Tones: []styles.Tone{0, 0, 0, 0, advTone, stTone}})
+			out = append(out, table.Row{Key: name, Cells: []string{name, svc.Type, dash(strings.Join(vips, ",")), dash(poolOf[name]), adName, adv, status},
+				Tones: []styles.Tone{0, 0, 0, 0, adTone, advTone, stTone}})
 		}
 		empty := "no LoadBalancer Service"
 		if n := sourceNote(d.Snap, model.SourceServices); n != "" {
@@ -114,14 +131,17 @@ func NewServices(st *styles.Styles, km *keys.KeyMap) Screen {
 		}
 		var b strings.Builder
 		b.WriteString(st.Title.Render("Service "+k) + "\n\n")
-		var ports, vips []string
+		var ports []string
 		for _, p := range svc.Ports {
 			ports = append(ports, fmt.Sprintf("%s/%d", p.Protocol, p.Port))
 		}
-		for _, in := range svc.Ingress {
-			vips = append(vips, in.IP)
+		vips := serviceIPs(svc)
+		addrType := "LoadBalancerIP"
+		if svc.Type != "LoadBalancer" {
+			addrType = "ExternalIP"
 		}
 		b.WriteString(kv(st, "type", svc.Type, "VIPs", strings.Join(vips, ", "), "ports", strings.Join(ports, ", "),
+			"advertisement", views.AdvertisementFor(l.Data.Snap)(svc, addrType),
 			"traffic policy", svc.ExternalTrafficPolicy, "backends", fmt.Sprintf("%d ready of %d", svc.Endpoints.Ready, svc.Endpoints.Total),
 			"pending", pendingReason(svc)) + "\n\n")
 		b.WriteString(st.Section.Render("Findings") + "\n")

@@ -16,6 +16,8 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	flowpb "github.com/cilium/cilium/api/v1/flow"
 	"google.golang.org/protobuf/types/known/timestamppb"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 )
 
@@ -118,6 +120,38 @@ func TestTUILive(t *testing.T) {
 	waitFor("the verdict filter", func(f string) bool {
 		return strings.Contains(f, "dropped only") && strings.Contains(f, "203.0.113.77:41000") && !strings.Contains(f, "FORWARDED")
 	})
+
+	// the doctor's dry-run: node3 nearly selected (a value typo); `a` on the finding asks
+	// the API server and shows the diff, and the node is not changed
+	core := kubernetes.NewForConfigOrDie(lab.Env.Config)
+	node3, err := core.CoreV1().Nodes().Get(t.Context(), "node3", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	node3.Labels["bgp"] = "Enabled"
+	if node3, err = core.CoreV1().Nodes().Update(t.Context(), node3, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	key("7")
+	key("r")
+	waitFor("the near-miss finding", func(f string) bool { return strings.Contains(f, "node-label-near-miss") })
+	for _, k := range "/near-miss" {
+		key(string(k))
+	}
+	p.Send(tea.KeyPressMsg{Code: tea.KeyEnter})
+	p.Send(tea.KeyPressMsg{Code: tea.KeyEnter})
+	waitFor("the finding's detail", func(f string) bool { return strings.Contains(f, "Evidence") && strings.Contains(f, "kubectl label node node3") })
+	key("a")
+	f = waitFor("the dry-run diff", func(f string) bool { return strings.Contains(f, "Server-side dry-run") })
+	for _, want := range []string{"-    bgp: Enabled", "+    bgp: enabled", "nothing was changed"} {
+		if !strings.Contains(f, want) {
+			t.Errorf("dry-run pane lacks %q:\n%s", want, f)
+		}
+	}
+	after, err := core.CoreV1().Nodes().Get(t.Context(), "node3", metav1.GetOptions{})
+	if err != nil || after.ResourceVersion != node3.ResourceVersion || after.Labels["bgp"] != "Enabled" {
+		t.Errorf("the dry-run changed node3: %v %v", after.Labels, err)
+	}
 
 	key("q")
 	select {

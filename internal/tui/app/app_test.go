@@ -18,6 +18,7 @@ import (
 	"github.com/bgpnet/kubectl-bgpnet/internal/model"
 	"github.com/bgpnet/kubectl-bgpnet/internal/snapshot"
 	"github.com/bgpnet/kubectl-bgpnet/internal/tui/msgs"
+	"github.com/bgpnet/kubectl-bgpnet/internal/tui/screens"
 	"github.com/charmbracelet/x/ansi"
 )
 
@@ -348,5 +349,34 @@ func TestREADMEScreenshot(t *testing.T) {
 	}
 	if !strings.Contains(string(readme), "```text\n"+strings.TrimRight(string(shot), "\n")+"\n```") {
 		t.Error("README.md's TUI screenshot differs from testdata/1-overview-80x24.golden: paste the golden file into it")
+	}
+}
+
+// w writes the open finding's fixes to a new file (never over an existing one).
+func TestDoctorWritesFix(t *testing.T) {
+	dir := t.TempDir()
+	dark := true
+	m := New(Options{Loader: demoLoader{}, Dark: &dark, Doctor: screens.DoctorOptions{WriteDir: dir}})
+	m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
+	feed(t, m, m.startLoad(), 0)
+	for i := 0; m.data == nil && i < 100; i++ {
+		feed(t, m, waitLoad(m.loadCh), 0)
+	}
+	press(t, m, "7", "/", "n", "e", "a", "r", "-", "m", "i", "s", "s", "enter", "enter", "w", "w")
+	files, _ := filepath.Glob(filepath.Join(dir, "*"))
+	if len(files) != 2 {
+		t.Fatalf("files written: %v; status: %s", files, screenText(m))
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil || !strings.Contains(string(b), "kubectl label node nuc-2 bgp-enabled=true bgp_enabled-") || !strings.HasPrefix(string(b), "# fix 1: ") {
+			t.Errorf("%s: %v\n%s", f, err, b)
+		}
+		if st, _ := os.Stat(f); st.Mode().Perm() != 0o600 {
+			t.Errorf("%s mode %v", f, st.Mode())
+		}
+	}
+	if !strings.Contains(screenText(m), "wrote "+filepath.Join(dir, "bgpnet-fix-node-label-near-miss-nuc-2-2.txt")) {
+		t.Errorf("status bar:\n%s", screenText(m))
 	}
 }

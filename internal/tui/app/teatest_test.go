@@ -4,6 +4,7 @@ package app
 
 import (
 	"bytes"
+	"encoding/base64"
 	"testing"
 	"time"
 
@@ -29,6 +30,41 @@ func TestProgramSmoke(t *testing.T) {
 		tm.Send(tea.KeyPressMsg{Code: rune(step.key[0]), Text: step.key})
 		wait(step.want)
 	}
+	tm.Send(tea.KeyPressMsg{Code: 'q', Text: "q"})
+	tm.WaitFinished(t, teatest.WithFinalTimeout(2*time.Second))
+}
+
+// c copies the open finding's fixes to the terminal's clipboard with OSC 52.
+func TestDoctorCopiesFix(t *testing.T) {
+	dark := true
+	tm := teatest.NewTestModel(t, New(Options{Loader: demoLoader{}, Dark: &dark}), teatest.WithInitialTermSize(120, 40))
+	var seen []byte
+	wait := func(what string, cond func([]byte) bool) {
+		t.Helper()
+		teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
+			seen = append(seen, b...)
+			return cond(seen)
+		}, teatest.WithDuration(5*time.Second), teatest.WithCheckInterval(20*time.Millisecond))
+	}
+	wait("loaded", func(b []byte) bool { return bytes.Contains(b, []byte("established")) })
+	for _, k := range "7/near-miss" {
+		tm.Send(tea.KeyPressMsg{Code: k, Text: string(k)})
+	}
+	tm.Send(tea.KeyPressMsg{Code: tea.KeyEnter})
+	tm.Send(tea.KeyPressMsg{Code: tea.KeyEnter})
+	tm.Send(tea.KeyPressMsg{Code: 'c', Text: "c"})
+	wait("OSC 52", func(b []byte) bool {
+		i := bytes.Index(b, []byte("\x1b]52;c;"))
+		if i < 0 {
+			return false
+		}
+		end := bytes.IndexAny(b[i+7:], "\a\x1b")
+		if end < 0 {
+			return false
+		}
+		text, err := base64.StdEncoding.DecodeString(string(b[i+7 : i+7+end]))
+		return err == nil && bytes.Contains(text, []byte("kubectl label node nuc-2 bgp-enabled=true bgp_enabled-"))
+	})
 	tm.Send(tea.KeyPressMsg{Code: 'q', Text: "q"})
 	tm.WaitFinished(t, teatest.WithFinalTimeout(2*time.Second))
 }

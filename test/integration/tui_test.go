@@ -17,8 +17,8 @@ import (
 	flowpb "github.com/cilium/cilium/api/v1/flow"
 	"google.golang.org/protobuf/types/known/timestamppb"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/kubernetes"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"k8s.io/client-go/kubernetes"
 )
 
 // frameMsg asks the running program for its current frame (answered by the filter
@@ -140,7 +140,9 @@ func TestTUILive(t *testing.T) {
 	}
 	p.Send(tea.KeyPressMsg{Code: tea.KeyEnter})
 	p.Send(tea.KeyPressMsg{Code: tea.KeyEnter})
-	waitFor("the finding's detail", func(f string) bool { return strings.Contains(f, "Evidence") && strings.Contains(f, "kubectl label node node3") })
+	waitFor("the finding's detail", func(f string) bool {
+		return strings.Contains(f, "Evidence") && strings.Contains(f, "kubectl label node node3")
+	})
 	key("a")
 	f = waitFor("the dry-run diff", func(f string) bool { return strings.Contains(f, "Server-side dry-run") })
 	for _, want := range []string{"-    bgp: Enabled", "+    bgp: enabled", "nothing was changed"} {

@@ -4,9 +4,11 @@ package checks
 
 import (
 	"fmt"
+	"net/netip"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/bgpnet/kubectl-bgpnet/internal/fix"
 	"github.com/bgpnet/kubectl-bgpnet/internal/model"
@@ -254,6 +256,12 @@ var cases = []struct {
 	{id: "lbipam-pool-conflict", name: "computed", mutate: func(s *model.Snapshot) {
 		s.Pools = append(s.Pools, model.LBPool{ObjectMeta: cilium(model.KindLBPool, "other", nil), Blocks: []model.PoolBlock{{CIDR: ptr(pfx("198.51.100.128/25"))}}})
 	}, subject: "CiliumLoadBalancerIPPool/", want: []string{"overlaps block"}},
+	{id: "lbipam-pool-conflict", name: "split the later pool", mutate: func(s *model.Snapshot) {
+		later := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+		om := cilium(model.KindLBPool, "other", nil)
+		om.CreationTimestamp = &later
+		s.Pools = append(s.Pools, model.LBPool{ObjectMeta: om, Blocks: []model.PoolBlock{{Start: ptr(netip.MustParseAddr("198.51.100.250")), Stop: ptr(netip.MustParseAddr("198.51.101.5"))}}})
+	}, subject: "CiliumLoadBalancerIPPool/other", want: []string{"overlaps block", `"op":"replace","path":"/spec/blocks","value":[{"start":"198.51.101.0","stop":"198.51.101.5"}]`}},
 	{id: "lbipam-pool-conflict", name: "condition only", mutate: func(s *model.Snapshot) {
 		s.Pools[0].Conditions = []metav1.Condition{{Type: "io.cilium/conflict", Status: metav1.ConditionTrue, Reason: "cidr_overlap", Message: "overlaps"}}
 	}, subject: "CiliumLoadBalancerIPPool/pool", want: []string{"marks pool pool conflicting"}},

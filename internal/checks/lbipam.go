@@ -4,6 +4,7 @@ package checks
 
 import (
 	"fmt"
+	"go4.org/netipx"
 	"math/big"
 	"net/netip"
 	"slices"
@@ -393,8 +394,13 @@ func runPoolConflict(in *Input) []Finding {
 			if created(a.Pool) > created(b.Pool) {
 				later, earlier = a, b
 			}
+			var fixes []fix.Proposal
+			if !reported[later.Pool] {
+				fixes = splitPool(in, later.Pool)
+			}
 			reported[later.Pool] = true
 			out = append(out, Finding{
+				Fixes:   fixes,
 				Subject: later.Pool.Ref(),
 				Message: fmt.Sprintf("block %s of pool %s overlaps block %s of pool %s: Cilium marks one of them conflicting and allocates nothing from it", later.text, later.Pool.Name, earlier.text, earlier.Pool.Name),
 				Evidence: []Evidence{
@@ -417,6 +423,55 @@ func runPoolConflict(in *Input) []Finding {
 		})
 	}
 	return out
+}
+
+// splitPool proposes the blocks of p without the addresses other pools hold: the
+// conflict goes away and p keeps what was only its own. No proposal when nothing would
+// be left (p lies inside another pool).
+func splitPool(in *Input, p *model.LBPool) []fix.Proposal {
+	var others netipx.IPSetBuilder
+	for _, b := range in.blocks().blocks {
+		if b.Pool != p {
+			others.AddRange(netipx.IPRangeFrom(b.First, b.Last))
+		}
+	}
+	taken, err := others.IPSet()
+	if err != nil {
+		return nil
+	}
+	var blocks []any
+	var kept []string
+	changed := false
+	for _, b := range p.Blocks {
+		first, last, ok := b.Range()
+		if !ok {
+			return nil // an invalid block: leave the pool to the user
+		}
+		var own netipx.IPSetBuilder
+		own.AddRange(netipx.IPRangeFrom(first, last))
+		own.RemoveSet(taken)
+		set, err := own.IPSet()
+		if err != nil {
+			return nil
+		}
+		for _, r := range set.Ranges() {
+			if pfx, ok := r.Prefix(); ok {
+				blocks = append(blocks, map[string]any{"cidr": pfx.String()})
+				kept = append(kept, pfx.String())
+			} else {
+				blocks = append(blocks, map[string]any{"start": r.From().String(), "stop": r.To().String()})
+				kept = append(kept, r.String())
+			}
+		}
+		if len(set.Ranges()) != 1 || set.Ranges()[0] != netipx.IPRangeFrom(first, last) {
+			changed = true
+		}
+	}
+	if !changed || len(blocks) == 0 {
+		return nil
+	}
+	return []fix.Proposal{fix.JSONPatch(p.Ref(), p.ResourceVersion, fix.JSONPatchOp{Op: "replace", Path: "/spec/blocks", Value: blocks}).
+		With("Keep only the addresses of pool "+p.Name+" no other pool holds", "New blocks: "+strings.Join(kept, ", ")+". Services holding an address outside them get a new one.")}
 }
 
 func created(p *model.LBPool) int64 {

@@ -24,10 +24,7 @@ const (
 
 type doctorOptions struct {
 	*GlobalOptions
-	agents  AgentOptions
-	hubble  HubbleOptions
-	routers RouterOptions
-	flows   string
+	sources sourceOptions
 	output  string
 	failOn  string
 	only    []string
@@ -36,8 +33,7 @@ type doctorOptions struct {
 	list    bool
 	color   string
 
-	selected    []checks.Check
-	routerSpecs []RouterSpec
+	selected []checks.Check
 }
 
 func newDoctorCmd(g *GlobalOptions) *cobra.Command {
@@ -78,10 +74,7 @@ Exit status: 0 when nothing at or above --fail-on was found, 1 when something wa
 	f.StringSliceVar(&o.skip, "skip", nil, "do not run these checks")
 	f.StringVar(&o.explain, "explain", "", "print the explanation of one check and exit")
 	f.BoolVar(&o.list, "list", false, "list every check and exit")
-	o.agents.addFlags(f)
-	o.hubble.addFlags(f)
-	o.routers.addFlags(f)
-	f.StringVar(&o.flows, "hubble", "auto", "read recent drops towards the VIPs from Hubble: auto or never")
+	o.sources.addFlags(f)
 	f.StringVar(&o.color, "color", "auto", "colour text output: auto (when stdout is a terminal and NO_COLOR is unset), always or never")
 	_ = cmd.RegisterFlagCompletionFunc("check", completeCheckIDs)
 	_ = cmd.RegisterFlagCompletionFunc("skip", completeCheckIDs)
@@ -118,17 +111,9 @@ func (o *doctorOptions) Validate() error {
 	if err := oneOf("color", o.color, "auto", "always", "never"); err != nil {
 		return err
 	}
-	if err := o.agents.validate(); err != nil {
+	if err := o.sources.validate(); err != nil {
 		return err
 	}
-	if err := oneOf("hubble", o.flows, "auto", "never"); err != nil {
-		return err
-	}
-	specs, err := o.routers.specs()
-	if err != nil {
-		return err
-	}
-	o.routerSpecs = specs
 	if o.explain != "" {
 		if _, ok := checks.Lookup(o.explain); !ok {
 			_, err := checks.Select([]string{o.explain}, nil)
@@ -150,14 +135,7 @@ func (o *doctorOptions) Run(cmd *cobra.Command) error {
 		return listChecks(o.Out, o.selected)
 	}
 	stop := spin(o.ErrOut, "collecting…")
-	o.agents.RoutesWhereExec = true
-	s, err := o.SnapshotWithAgents(cmd.Context(), o.agents)
-	if err == nil && o.flows == "auto" && !o.Demo && o.From == "" {
-		o.addRecentDrops(cmd.Context(), s, o.hubble)
-	}
-	if err == nil {
-		o.routers.collectRouters(cmd.Context(), s, o.routerSpecs)
-	}
+	s, err := o.diagnosisSnapshot(cmd.Context(), &o.sources)
 	stop()
 	if err != nil {
 		return &ExitError{Code: exitBroken, Err: err}
@@ -196,8 +174,11 @@ func (e errFindings) Error() string {
 	return fmt.Sprintf("findings at or above %s", e.failOn)
 }
 
-func (o *doctorOptions) useColor() bool {
-	switch o.color {
+func (o *doctorOptions) useColor() bool { return colorOn(o.color, o.Out) }
+
+// colorOn decides --color: always, never, or auto (a terminal and NO_COLOR unset).
+func colorOn(mode string, out io.Writer) bool {
+	switch mode {
 	case "always":
 		return true
 	case "never":
@@ -206,7 +187,7 @@ func (o *doctorOptions) useColor() bool {
 	if _, set := os.LookupEnv("NO_COLOR"); set {
 		return false
 	}
-	f, ok := o.Out.(*os.File)
+	f, ok := out.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 

@@ -1,0 +1,333 @@
+// SPDX-License-Identifier: Apache-2.0
+
+package cli
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/bgpnet/kubectl-bgpnet/internal/checks"
+	"github.com/bgpnet/kubectl-bgpnet/internal/fix"
+	"github.com/bgpnet/kubectl-bgpnet/internal/model"
+	"github.com/spf13/cobra"
+	"k8s.io/client-go/discovery/cached/memory"
+	"k8s.io/client-go/restmapper"
+)
+
+type fixOptions struct {
+	*GlobalOptions
+	sources sourceOptions
+	ids     []string
+	all     bool
+	subject string
+	output  string
+	apply   bool
+	yes     bool
+	color   string
+}
+
+func newFixCmd(g *GlobalOptions) *cobra.Command {
+	o := &fixOptions{GlobalOptions: g}
+	cmd := &cobra.Command{
+		Use:   "fix [CHECK-ID…] [--all] [--subject KIND/[NAMESPACE/]NAME]",
+		Short: "Print the fixes of the findings, or apply the Kubernetes ones safely",
+		Long: `Print the fix proposals of the matching findings: the commands (default), the YAML of
+the objects and patches, the raw patches, or the Helm values.
+
+With --apply, each finding's Kubernetes change (a label, a patch, a missing object) is sent
+to the API server as a server-side dry-run first; the diff of the object now and after the
+change is shown and you confirm it (--yes skips the question, for scripts). The change is
+then made as field manager kubectl-bgpnet with the snapshot's resourceVersion as a
+precondition: if the object changed since, it is refused. Nothing is ever deleted, Secrets
+are never touched, and router configuration and Helm values are printed, never applied.
+Afterwards the checks run again on a fresh collection and say whether each finding is gone.
+
+Exit status: 0 when every selected fix was printed or applied and its finding is gone,
+1 when a change was refused, failed or did not clear its finding, 2 when fix could not run.`,
+		Example: `  kubectl bgpnet fix --all
+  kubectl bgpnet fix node-label-near-miss -o yaml
+  kubectl bgpnet fix --all -o helm > bgpnet-values.yaml
+  kubectl bgpnet fix node-label-near-miss --subject Node/nuc-2 --apply
+  kubectl bgpnet fix lbipam-pool-conflict --apply --yes`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.ids = args
+			if err := o.Validate(); err != nil {
+				return &ExitError{Code: exitBroken, Err: err}
+			}
+			return o.Run(cmd)
+		},
+		ValidArgsFunction: completeCheckIDs,
+	}
+	f := cmd.Flags()
+	f.BoolVar(&o.all, "all", false, "every finding")
+	f.StringVar(&o.subject, "subject", "", "only findings about this object: KIND/NAME or KIND/NAMESPACE/NAME (or just NAME)")
+	f.StringVarP(&o.output, "output", "o", "commands", "what to print: commands, yaml, patch or helm")
+	f.BoolVar(&o.apply, "apply", false, "apply the Kubernetes changes (dry-run, diff, confirmation, precondition)")
+	f.BoolVarP(&o.yes, "yes", "y", false, "with --apply: do not ask for confirmation")
+	f.StringVar(&o.color, "color", "auto", "colour the diffs: auto, always or never")
+	o.sources.addFlags(f)
+	return cmd
+}
+
+// Validate checks the arguments.
+func (o *fixOptions) Validate() error {
+	if len(o.ids) == 0 && !o.all {
+		return errors.New("name the checks whose findings to fix, or --all (kubectl bgpnet doctor lists the findings)")
+	}
+	if _, err := checks.Select(o.ids, nil); err != nil {
+		return err
+	}
+	if err := oneOf("output", o.output, "commands", "yaml", "patch", "helm"); err != nil {
+		return err
+	}
+	if err := oneOf("color", o.color, "auto", "always", "never"); err != nil {
+		return err
+	}
+	if o.apply && (o.Demo || o.From != "") {
+		return errors.New("--apply changes a cluster: it needs a live cluster, not --demo or --from")
+	}
+	return o.sources.validate()
+}
+
+// subjectString renders a reference as KIND/[NAMESPACE/]NAME.
+func subjectString(r model.Ref) string {
+	if r.Namespace != "" {
+		return r.Kind + "/" + r.Namespace + "/" + r.Name
+	}
+	return r.Kind + "/" + r.Name
+}
+
+// selectFindings keeps the findings of the named checks about the subject.
+func (o *fixOptions) selectFindings(res checks.Result) []checks.Finding {
+	var out []checks.Finding
+	for _, f := range res.Findings {
+		if len(o.ids) > 0 && !contains(o.ids, f.ID) {
+			continue
+		}
+		if o.subject != "" && !strings.EqualFold(o.subject, subjectString(f.Subject)) && o.subject != f.Subject.Name {
+			continue
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+func contains(xs []string, x string) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
+
+// Run prints or applies the fixes.
+func (o *fixOptions) Run(cmd *cobra.Command) error {
+	stop := spin(o.ErrOut, "collecting…")
+	s, err := o.diagnosisSnapshot(cmd.Context(), &o.sources)
+	stop()
+	if err != nil {
+		return &ExitError{Code: exitBroken, Err: err}
+	}
+	found := o.selectFindings(checks.Run(s, checks.All()))
+	if len(found) == 0 {
+		_, err := fmt.Fprintln(o.Out, "No finding matches: nothing to fix.")
+		return err
+	}
+	if !o.apply {
+		return o.print(found)
+	}
+	return o.applyAll(cmd, found)
+}
+
+// print writes the proposals in the chosen form.
+func (o *fixOptions) print(found []checks.Finding) error {
+	w := o.Out
+	if o.output == "helm" {
+		var values []fix.HelmValue
+		for _, f := range found {
+			for _, p := range f.Fixes {
+				if p.Kind == fix.KindHelm {
+					values = append(values, p.Helm...)
+				}
+			}
+		}
+		if len(values) == 0 {
+			_, err := fmt.Fprintln(w, "# none of these findings is fixed with Helm values")
+			return err
+		}
+		_, err := io.WriteString(w, fix.HelmValuesYAML(values))
+		return err
+	}
+	for _, f := range found {
+		fmt.Fprintf(w, "# %s %s — %s\n# %s\n", strings.ToUpper(string(f.Severity)), f.ID, subjectString(f.Subject), f.Message)
+		if len(f.Fixes) == 0 {
+			fmt.Fprintf(w, "# no automatic fix: kubectl bgpnet doctor --explain %s\n\n", f.ID)
+			continue
+		}
+		for i, p := range f.Fixes {
+			fmt.Fprintf(w, "# fix %d: %s (risk %s, %s)\n", i+1, p.Title, p.Risk, p.Kind)
+			switch o.output {
+			case "yaml":
+				if y := p.YAML(); y != "" {
+					io.WriteString(w, y)
+				} else {
+					writeComments(w, p.Commands)
+				}
+			case "patch":
+				if p.Kind == fix.KindPatch || p.Kind == fix.KindJSONPatch {
+					body := any(p.Patch)
+					if p.Kind == fix.KindJSONPatch {
+						body = p.JSONPatch
+					}
+					b, _ := json.Marshal(body)
+					fmt.Fprintf(w, "# %s, resourceVersion %s\n%s\n", subjectString(*p.Target), p.ResourceVersion, b)
+				} else {
+					writeComments(w, p.Commands)
+				}
+			default:
+				for _, c := range p.Commands {
+					fmt.Fprintln(w, c)
+				}
+			}
+		}
+		fmt.Fprintln(w)
+	}
+	return nil
+}
+
+func writeComments(w io.Writer, lines []string) {
+	for _, l := range lines {
+		fmt.Fprintf(w, "# %s\n", strings.ReplaceAll(l, "\n", "\n# "))
+	}
+}
+
+// kubeProposal is the finding's first Kubernetes change, if any.
+func kubeProposal(f checks.Finding) (fix.Proposal, bool) {
+	for _, p := range f.Fixes {
+		switch p.Kind {
+		case fix.KindPatch, fix.KindJSONPatch, fix.KindCreate:
+			return p, true
+		}
+	}
+	return fix.Proposal{}, false
+}
+
+// applier returns the Applier for the cluster.
+func (g *GlobalOptions) applier() (fix.Applier, error) {
+	kc, err := g.kube()
+	if err != nil {
+		return fix.Applier{}, err
+	}
+	return fix.Applier{Dyn: kc.dyn, Mapper: restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(kc.core.Discovery()))}, nil
+}
+
+// colorDiff colours a unified diff for a terminal.
+func colorDiff(d string, on bool) string {
+	if !on {
+		return d
+	}
+	lines := strings.Split(d, "\n")
+	for i, l := range lines {
+		switch {
+		case strings.HasPrefix(l, "---"), strings.HasPrefix(l, "+++"), strings.HasPrefix(l, "@@"):
+			lines[i] = "\x1b[2m" + l + "\x1b[0m"
+		case strings.HasPrefix(l, "-"):
+			lines[i] = "\x1b[31m" + l + "\x1b[0m"
+		case strings.HasPrefix(l, "+"):
+			lines[i] = "\x1b[32m" + l + "\x1b[0m"
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// applyAll dry-runs, confirms and applies each finding's Kubernetes change, then checks
+// again whether the findings are gone.
+func (o *fixOptions) applyAll(cmd *cobra.Command, found []checks.Finding) error {
+	ap, err := o.applier()
+	if err != nil {
+		return &ExitError{Code: exitBroken, Err: err}
+	}
+	w, in := o.Out, bufio.NewReader(o.In)
+	color := colorOn(o.color, o.Out)
+	failed := 0
+	var applied []checks.Finding
+	for _, f := range found {
+		fmt.Fprintf(w, "%s %s — %s\n  %s\n", strings.ToUpper(string(f.Severity)), f.ID, subjectString(f.Subject), f.Message)
+		p, ok := kubeProposal(f)
+		if !ok {
+			fmt.Fprintln(w, "  no Kubernetes change to apply; run by hand (kubectl bgpnet fix "+f.ID+"):")
+			for _, q := range f.Fixes {
+				for _, c := range q.Commands {
+					fmt.Fprintln(w, "    "+c)
+				}
+			}
+			fmt.Fprintln(w)
+			continue
+		}
+		plan, err := ap.Plan(cmd.Context(), p)
+		if err != nil {
+			failed++
+			fmt.Fprintf(w, "  refused: %v\n\n", err)
+			continue
+		}
+		if !plan.Changes() {
+			fmt.Fprintf(w, "  %s is already as proposed: nothing to change\n\n", plan.What)
+			continue
+		}
+		fmt.Fprintf(w, "  %s (%s), server-side dry-run:\n%s\n", p.Title, plan.What, colorDiff(plan.Diff, color))
+		if !o.yes {
+			fmt.Fprintf(w, "Apply this change to %s? [y/N] ", plan.What)
+			answer, _ := in.ReadString('\n')
+			if a := strings.ToLower(strings.TrimSpace(answer)); a != "y" && a != "yes" {
+				fmt.Fprintf(w, "  skipped\n\n")
+				continue
+			}
+		}
+		if err := ap.Apply(cmd.Context(), plan); err != nil {
+			failed++
+			fmt.Fprintf(w, "  refused: %v\n\n", err)
+			continue
+		}
+		fmt.Fprintf(w, "  applied to %s (field manager %s)\n\n", plan.What, fix.FieldManager)
+		applied = append(applied, f)
+	}
+	if len(applied) > 0 {
+		stop := spin(o.ErrOut, "checking again…")
+		s, err := o.diagnosisSnapshot(cmd.Context(), &o.sources)
+		stop()
+		if err != nil {
+			return &ExitError{Code: exitBroken, Err: fmt.Errorf("collect again after applying: %w", err)}
+		}
+		res := checks.Run(s, checks.All())
+		for _, f := range applied {
+			still := false
+			for _, g := range res.Findings {
+				if g.ID == f.ID && g.Subject == f.Subject {
+					still = true
+					fmt.Fprintf(w, "still there: %s %s — %s\n", f.ID, subjectString(f.Subject), g.Message)
+				}
+			}
+			if still {
+				failed++
+			} else {
+				fmt.Fprintf(w, "fixed: %s %s is gone\n", f.ID, subjectString(f.Subject))
+			}
+		}
+	}
+	if failed > 0 {
+		return &ExitError{Code: exitFindings, Err: fmt.Errorf("%d %s refused, failed or did not clear %s finding", failed, plural(failed, "change was", "changes were"), plural(failed, "its", "their"))}
+	}
+	return nil
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}

@@ -355,6 +355,34 @@ func advertLabels(s *model.Snapshot) map[string]any {
 	return map[string]any{"advertise": "bgp"}
 }
 
+// familyLabels is the advertisement selector the cluster's PeerConfig families use (the
+// most common single matchLabels), so a new PeerConfig or Advertisement follows the
+// convention instead of copying a label that is itself the mistake; advertLabels when
+// no family selects by labels.
+func familyLabels(s *model.Snapshot) map[string]any {
+	counts := map[string]int{}
+	for _, pc := range s.BGP.PeerConfigs {
+		for _, f := range pc.Families {
+			if sel := f.Advertisements; sel != nil && len(sel.MatchLabels) == 1 && len(sel.MatchExpressions) == 0 {
+				for k, v := range sel.MatchLabels {
+					counts[k+"="+v]++
+				}
+			}
+		}
+	}
+	best, n := "", 0
+	for _, kv := range sortedMapKeys(counts) {
+		if counts[kv] > n {
+			best, n = kv, counts[kv]
+		}
+	}
+	if best == "" {
+		return advertLabels(s)
+	}
+	k, v, _ := strings.Cut(best, "=")
+	return map[string]any{k: v}
+}
+
 func stringMap(m map[string]any) map[string]string {
 	out := map[string]string{}
 	for k, v := range m {
@@ -366,7 +394,7 @@ func stringMap(m map[string]any) map[string]string {
 func newPeerConfig(s *model.Snapshot, name string) map[string]any {
 	var fams []any
 	for _, afi := range []string{"ipv4", "ipv6"} {
-		fams = append(fams, map[string]any{"afi": afi, "safi": "unicast", "advertisements": map[string]any{"matchLabels": advertLabels(s)}})
+		fams = append(fams, map[string]any{"afi": afi, "safi": "unicast", "advertisements": map[string]any{"matchLabels": familyLabels(s)}})
 	}
 	return map[string]any{"apiVersion": "cilium.io/v2", "kind": model.KindPeerConfig, "metadata": map[string]any{"name": name},
 		"spec": map[string]any{"families": fams}}
@@ -526,7 +554,7 @@ func runPodCIDRIPAM(in *Input) []Finding {
 	if ipam == "multi-pool" {
 		f.Details = []string{"with multi-pool, advertise the pools instead: advertisementType CiliumPodIPPool with a selector over CiliumPodIPPool labels (or the match-all NotIn idiom)"}
 		f.Fixes = []fix.Proposal{fixCreate(map[string]any{"apiVersion": "cilium.io/v2", "kind": model.KindAdvertisement,
-			"metadata": map[string]any{"name": "pod-ip-pools", "labels": advertLabels(s)},
+			"metadata": map[string]any{"name": "pod-ip-pools", "labels": familyLabels(s)},
 			"spec":     map[string]any{"advertisements": []any{map[string]any{"advertisementType": "CiliumPodIPPool", "selector": matchAllSelector}}}},
 			"Advertise the CiliumPodIPPools", "Selects every CiliumPodIPPool; the labels match what the PeerConfig families select.")}
 	}

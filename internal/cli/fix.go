@@ -245,8 +245,27 @@ func colorDiff(d string, on bool) string {
 	return strings.Join(lines, "\n")
 }
 
-// applyAll dry-runs, confirms and applies each finding's Kubernetes change, then checks
-// again whether the findings are gone.
+// findingKey identifies a finding across collections.
+func findingKey(f checks.Finding) string {
+	return f.ID + "|" + subjectString(f.Subject) + "|" + f.Message
+}
+
+// targetKey names the object a proposal changes.
+func targetKey(p fix.Proposal) string {
+	if p.Target != nil {
+		return subjectString(*p.Target)
+	}
+	md, _ := p.Object["metadata"].(map[string]any)
+	ns, _ := md["namespace"].(string)
+	name, _ := md["name"].(string)
+	kind, _ := p.Object["kind"].(string)
+	return subjectString(model.Ref{Kind: kind, Namespace: ns, Name: name})
+}
+
+// applyAll dry-runs, confirms and applies each finding's Kubernetes change, in rounds:
+// a finding whose object another fix already changed waits for the next round, which
+// starts from a fresh collection (its proposal then carries the new resourceVersion).
+// The last collection tells whether each finding is gone.
 func (o *fixOptions) applyAll(cmd *cobra.Command, found []checks.Finding) error {
 	ap, err := o.applier()
 	if err != nil {
@@ -256,73 +275,112 @@ func (o *fixOptions) applyAll(cmd *cobra.Command, found []checks.Finding) error 
 	color := colorOn(o.color, o.Out)
 	failed := 0
 	var applied []checks.Finding
-	for _, f := range found {
-		fmt.Fprintf(w, "%s %s — %s\n  %s\n", strings.ToUpper(string(f.Severity)), f.ID, subjectString(f.Subject), f.Message)
-		p, ok := kubeProposal(f)
-		if !ok {
-			fmt.Fprintln(w, "  no Kubernetes change to apply; run by hand (kubectl bgpnet fix "+f.ID+"):")
-			for _, q := range f.Fixes {
-				for _, c := range q.Commands {
-					fmt.Fprintln(w, "    "+c)
-				}
-			}
-			fmt.Fprintln(w)
-			continue
-		}
-		plan, err := ap.Plan(cmd.Context(), p)
-		if err != nil {
-			failed++
-			fmt.Fprintf(w, "  refused: %v\n\n", err)
-			continue
-		}
-		if !plan.Changes() {
-			fmt.Fprintf(w, "  %s is already as proposed: nothing to change\n\n", plan.What)
-			continue
-		}
-		fmt.Fprintf(w, "  %s (%s), server-side dry-run:\n%s\n", p.Title, plan.What, colorDiff(plan.Diff, color))
-		if !o.yes {
-			fmt.Fprintf(w, "Apply this change to %s? [y/N] ", plan.What)
-			answer, _ := in.ReadString('\n')
-			if a := strings.ToLower(strings.TrimSpace(answer)); a != "y" && a != "yes" {
-				fmt.Fprintf(w, "  skipped\n\n")
+	handled := map[string]bool{}
+	history := map[string][]string{} // each object's states before this run changed it
+	var res checks.Result
+	for round := 0; round < 4; round++ {
+		touched := map[string]bool{}
+		deferred := 0
+		for _, f := range found {
+			if handled[findingKey(f)] {
 				continue
 			}
+			p, ok := kubeProposal(f)
+			if ok && touched[targetKey(p)] {
+				deferred++
+				continue
+			}
+			handled[findingKey(f)] = true
+			fmt.Fprintf(w, "%s %s — %s\n  %s\n", strings.ToUpper(string(f.Severity)), f.ID, subjectString(f.Subject), f.Message)
+			if !ok {
+				fmt.Fprintln(w, "  no Kubernetes change to apply; run by hand (kubectl bgpnet fix "+f.ID+"):")
+				for _, q := range f.Fixes {
+					for _, c := range q.Commands {
+						fmt.Fprintln(w, "    "+c)
+					}
+				}
+				fmt.Fprintln(w)
+				continue
+			}
+			switch done, err := o.applyOne(cmd, ap, in, color, p, history); {
+			case err != nil:
+				failed++
+				fmt.Fprintf(w, "  refused: %v\n\n", err)
+			case done:
+				touched[targetKey(p)] = true
+				applied = append(applied, f)
+			}
 		}
-		if err := ap.Apply(cmd.Context(), plan); err != nil {
-			failed++
-			fmt.Fprintf(w, "  refused: %v\n\n", err)
-			continue
+		if len(applied) == 0 && deferred == 0 {
+			return o.exit(failed)
 		}
-		fmt.Fprintf(w, "  applied to %s (field manager %s)\n\n", plan.What, fix.FieldManager)
-		applied = append(applied, f)
-	}
-	if len(applied) > 0 {
 		stop := spin(o.ErrOut, "checking again…")
 		s, err := o.diagnosisSnapshot(cmd.Context(), &o.sources)
 		stop()
 		if err != nil {
 			return &ExitError{Code: exitBroken, Err: fmt.Errorf("collect again after applying: %w", err)}
 		}
-		res := checks.Run(s, checks.All())
-		for _, f := range applied {
-			still := false
-			for _, g := range res.Findings {
-				if g.ID == f.ID && g.Subject == f.Subject {
-					still = true
-					fmt.Fprintf(w, "still there: %s %s — %s\n", f.ID, subjectString(f.Subject), g.Message)
-				}
-			}
-			if still {
-				failed++
-			} else {
-				fmt.Fprintf(w, "fixed: %s %s is gone\n", f.ID, subjectString(f.Subject))
-			}
+		res = checks.Run(s, checks.All())
+		found = o.selectFindings(res)
+		if deferred == 0 {
+			break
 		}
 	}
-	if failed > 0 {
-		return &ExitError{Code: exitFindings, Err: fmt.Errorf("%d %s refused, failed or did not clear %s finding", failed, plural(failed, "change was", "changes were"), plural(failed, "its", "their"))}
+	still := map[string]checks.Finding{}
+	for _, g := range res.Findings {
+		still[findingKey(g)] = g
 	}
-	return nil
+	for _, f := range applied {
+		if _, ok := still[findingKey(f)]; ok {
+			failed++
+			fmt.Fprintf(w, "still there: %s %s — %s\n", f.ID, subjectString(f.Subject), f.Message)
+		} else {
+			fmt.Fprintf(w, "fixed: %s %s is gone\n", f.ID, subjectString(f.Subject))
+		}
+	}
+	return o.exit(failed)
+}
+
+// applyOne dry-runs one proposal, shows the diff, asks, and applies it (done: applied).
+// A change that would bring an object back to a state this run moved it from is
+// refused: two fixes disagree about it, and a person has to decide.
+func (o *fixOptions) applyOne(cmd *cobra.Command, ap fix.Applier, in *bufio.Reader, color bool, p fix.Proposal, history map[string][]string) (done bool, err error) {
+	w := o.Out
+	plan, err := ap.Plan(cmd.Context(), p)
+	if err != nil {
+		return false, err
+	}
+	for _, earlier := range history[targetKey(p)] {
+		if plan.Changes() && plan.After == earlier {
+			return false, fmt.Errorf("%s would undo the change this run just made to %s: two fixes disagree about it; decide by hand:\n%s", p.Title, plan.What, plan.Diff)
+		}
+	}
+	if !plan.Changes() {
+		fmt.Fprintf(w, "  %s is already as proposed: nothing to change\n\n", plan.What)
+		return false, nil
+	}
+	fmt.Fprintf(w, "  %s (%s), server-side dry-run:\n%s\n", p.Title, plan.What, colorDiff(plan.Diff, color))
+	if !o.yes {
+		fmt.Fprintf(w, "Apply this change to %s? [y/N] ", plan.What)
+		answer, _ := in.ReadString('\n')
+		if a := strings.ToLower(strings.TrimSpace(answer)); a != "y" && a != "yes" {
+			fmt.Fprintf(w, "  skipped\n\n")
+			return false, nil
+		}
+	}
+	if err := ap.Apply(cmd.Context(), plan); err != nil {
+		return false, err
+	}
+	history[targetKey(p)] = append(history[targetKey(p)], plan.Before)
+	fmt.Fprintf(w, "  applied to %s (field manager %s)\n\n", plan.What, fix.FieldManager)
+	return true, nil
+}
+
+func (o *fixOptions) exit(failed int) error {
+	if failed == 0 {
+		return nil
+	}
+	return &ExitError{Code: exitFindings, Err: fmt.Errorf("%d %s refused, failed or did not clear %s finding", failed, plural(failed, "change was", "changes were"), plural(failed, "its", "their"))}
 }
 
 func plural(n int, one, many string) string {

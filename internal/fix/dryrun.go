@@ -44,10 +44,13 @@ type Plan struct {
 	What string
 	// Diff is the unified diff of the object now → after the change ("" for none).
 	Diff string
-	ri   dynamic.ResourceInterface
-	name string
-	body []byte
-	pt   types.PatchType
+	// Before and After are the object now and after the change, as YAML without the
+	// fields the server maintains ("" before a create).
+	Before, After string
+	ri            dynamic.ResourceInterface
+	name          string
+	body          []byte
+	pt            types.PatchType
 }
 
 // Changes reports whether the dry-run found anything to change.
@@ -140,8 +143,16 @@ func (a Applier) Plan(ctx context.Context, p Proposal) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	plan.Diff, err = diff(plan.What, before, after)
-	return plan, err
+	if plan.Before, err = render(before); err != nil {
+		return nil, err
+	}
+	if plan.After, err = render(after); err != nil {
+		return nil, err
+	}
+	if plan.Before != plan.After {
+		plan.Diff = udiff.Unified(plan.What+" (now)", plan.What+" (after the fix)", plan.Before, plan.After)
+	}
+	return plan, nil
 }
 
 // Apply makes the change a Plan dry-ran, as field manager kubectl-bgpnet, with the same
@@ -207,26 +218,15 @@ func DryRun(ctx context.Context, dyn dynamic.Interface, mapper meta.RESTMapper, 
 	return plan.Diff, nil
 }
 
-// diff renders before → after as YAML without the fields the server maintains.
-func diff(what string, before, after *unstructured.Unstructured) (string, error) {
-	render := func(u *unstructured.Unstructured) (string, error) {
-		if u == nil {
-			return "", nil
-		}
-		c := u.DeepCopy()
-		for _, f := range []string{"managedFields", "resourceVersion", "generation", "uid", "creationTimestamp"} {
-			unstructured.RemoveNestedField(c.Object, "metadata", f)
-		}
-		b, err := yaml.Marshal(c.Object)
-		return string(b), err
+// render is an object as YAML without the fields the server maintains ("" for none).
+func render(u *unstructured.Unstructured) (string, error) {
+	if u == nil {
+		return "", nil
 	}
-	a, err := render(before)
-	if err != nil {
-		return "", err
+	c := u.DeepCopy()
+	for _, f := range []string{"managedFields", "resourceVersion", "generation", "uid", "creationTimestamp"} {
+		unstructured.RemoveNestedField(c.Object, "metadata", f)
 	}
-	b, err := render(after)
-	if err != nil {
-		return "", err
-	}
-	return udiff.Unified(what+" (now)", what+" (after the fix)", a, b), nil
+	b, err := yaml.Marshal(c.Object)
+	return string(b), err
 }

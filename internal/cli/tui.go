@@ -20,8 +20,6 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
-	"k8s.io/client-go/discovery/cached/memory"
-	"k8s.io/client-go/restmapper"
 )
 
 // tuiOptions are the terminal UI's flags (the root command without a subcommand).
@@ -153,7 +151,7 @@ func (o *tuiOptions) appOptions() app.Options {
 		ao.Flows = tuiFlows{o}
 	}
 	if o.live() {
-		ao.Doctor.DryRun = dryRunner{o.GlobalOptions}
+		ao.Doctor.Fixer = fixer{o.GlobalOptions}
 	}
 	switch o.theme {
 	case "dark", "light":
@@ -226,15 +224,23 @@ func (f tuiFlows) Flows(ctx context.Context, q screens.FlowQuery, emit func(mode
 	})
 }
 
-// dryRunner runs fixes as server-side dry-runs against the cluster.
-type dryRunner struct{ g *GlobalOptions }
+// fixer applies fixes from the TUI through the same Applier as `fix --apply`.
+type fixer struct{ g *GlobalOptions }
 
-// DryRun implements screens.DryRunner.
-func (d dryRunner) DryRun(ctx context.Context, p fix.Proposal) (string, error) {
-	kc, err := d.g.kube()
+// Plan implements screens.Fixer.
+func (f fixer) Plan(ctx context.Context, p fix.Proposal) (*fix.Plan, error) {
+	ap, err := f.g.applier()
 	if err != nil {
-		return "", err
+		return nil, err
 	}
-	mapper := restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(kc.core.Discovery()))
-	return fix.DryRun(ctx, kc.dyn, mapper, p)
+	return ap.Plan(ctx, p)
+}
+
+// Apply implements screens.Fixer.
+func (f fixer) Apply(ctx context.Context, plan *fix.Plan) error {
+	ap, err := f.g.applier()
+	if err != nil {
+		return err
+	}
+	return ap.Apply(ctx, plan)
 }

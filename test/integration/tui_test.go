@@ -145,7 +145,7 @@ func TestTUILive(t *testing.T) {
 	})
 	key("a")
 	f = waitFor("the dry-run diff", func(f string) bool { return strings.Contains(f, "Server-side dry-run") })
-	for _, want := range []string{"-    bgp: Enabled", "+    bgp: enabled", "nothing was changed"} {
+	for _, want := range []string{"-    bgp: Enabled", "+    bgp: enabled", "y applies this change to Node node3"} {
 		if !strings.Contains(f, want) {
 			t.Errorf("dry-run pane lacks %q:\n%s", want, f)
 		}
@@ -153,6 +153,13 @@ func TestTUILive(t *testing.T) {
 	after, err := core.CoreV1().Nodes().Get(t.Context(), "node3", metav1.GetOptions{})
 	if err != nil || after.ResourceVersion != node3.ResourceVersion || after.Labels["bgp"] != "Enabled" {
 		t.Errorf("the dry-run changed node3: %v %v", after.Labels, err)
+	}
+	// y applies it (the same path as fix --apply), the TUI collects again and says so
+	key("y")
+	waitFor("the fix applied and checked", func(f string) bool { return strings.Contains(f, "fixed: node-label-near-miss node3 is gone") })
+	after, err = core.CoreV1().Nodes().Get(t.Context(), "node3", metav1.GetOptions{})
+	if err != nil || after.Labels["bgp"] != "enabled" || after.ManagedFields[len(after.ManagedFields)-1].Manager != "kubectl-bgpnet" {
+		t.Errorf("node3 after y: %v %v", after.Labels, err)
 	}
 
 	key("q")

@@ -127,7 +127,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, waitLoad(m.loadCh)
 	case msgs.DataMsg:
 		return m, m.loaded(msg)
-	case refreshMsg:
+	case refreshMsg, msgs.RefreshMsg:
 		if m.loading {
 			return m, nil // the collection in flight schedules the next refresh
 		}

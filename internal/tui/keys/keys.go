@@ -12,7 +12,7 @@ type KeyMap struct {
 	Filter, Refresh, Help, Quit             key.Binding
 	NextScreen, PrevScreen, Jump            key.Binding
 	Screens                                 []key.Binding // 1..7
-	Copy, Write, Apply                      key.Binding   // fix panes
+	Copy, Write, Apply, Confirm             key.Binding   // fix panes
 	Pause, Clear, Verdict                   key.Binding   // flows
 	Routes, Flows                           key.Binding   // drill-down from a service or node
 	Subject                                 key.Binding   // from a finding to its subject
@@ -38,7 +38,8 @@ func Default() *KeyMap {
 		Jump:       key.NewBinding(key.WithKeys(":"), key.WithHelp(":name", "jump to a screen")),
 		Copy:       key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "copy fix (OSC 52)")),
 		Write:      key.NewBinding(key.WithKeys("w"), key.WithHelp("w", "write fix to a file")),
-		Apply:      key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "dry-run the fix")),
+		Apply:      key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "dry-run the fix (then y applies)")),
+		Confirm:    key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "apply the dry-run change")),
 		Pause:      key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "pause/resume")),
 		Clear:      key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "clear")),
 		Verdict:    key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "verdict: all/dropped/forwarded")),
@@ -64,6 +65,6 @@ func (k *KeyMap) FullHelp() [][]key.Binding {
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.Enter, k.Back},
 		append([]key.Binding{k.NextScreen, k.PrevScreen, k.Jump}, k.Screens...),
 		{k.Filter, k.Refresh, k.Routes, k.Flows, k.Pause, k.Clear, k.Verdict, k.Help, k.Quit},
-		{k.Subject, k.Copy, k.Write, k.Apply},
+		{k.Subject, k.Copy, k.Write, k.Apply, k.Confirm},
 	}
 }

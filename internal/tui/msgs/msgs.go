@@ -53,6 +53,12 @@ type FlowsMsg struct {
 	Done  bool
 }
 
+// RefreshMsg asks the root to collect again (after a fix was applied).
+type RefreshMsg struct{}
+
+// Refresh is a command that asks for a new collection.
+func Refresh() tea.Cmd { return func() tea.Msg { return RefreshMsg{} } }
+
 // Flash is a command that shows a note in the status bar.
 func Flash(text string, isErr bool) tea.Cmd {
 	return func() tea.Msg { return FlashMsg{Text: text, Err: isErr} }

@@ -23,17 +23,19 @@ import (
 	"github.com/bgpnet/kubectl-bgpnet/internal/tui/styles"
 )
 
-// DryRunner runs a Kubernetes fix as a server-side dry-run and returns the diff it
-// would make; nil when there is no cluster (a saved or demo snapshot).
-type DryRunner interface {
-	DryRun(ctx context.Context, p fix.Proposal) (string, error)
+// Fixer sends Kubernetes fixes to the cluster, the same path as `kubectl bgpnet fix
+// --apply`: Plan is the server-side dry-run with its diff, Apply makes the change with
+// the snapshot's resourceVersion as precondition. nil without a cluster.
+type Fixer interface {
+	Plan(ctx context.Context, p fix.Proposal) (*fix.Plan, error)
+	Apply(ctx context.Context, plan *fix.Plan) error
 }
 
 // DoctorOptions configure the Doctor screen's actions.
 type DoctorOptions struct {
 	// WriteDir receives fixes written with `w` (default: the working directory).
 	WriteDir string
-	DryRun   DryRunner
+	Fixer    Fixer
 }
 
 // findingKey is a finding's row key.
@@ -109,10 +111,17 @@ func errorsJoin(a, b error) error {
 	return b
 }
 
-// dryRunMsg carries a dry-run's diff back to the Doctor screen.
-type dryRunMsg struct {
+// planMsg carries a dry-run back to the Doctor screen.
+type planMsg struct {
 	key  string
-	diff string
+	plan *fix.Plan
+	err  error
+}
+
+// appliedMsg says a planned change was made (or refused).
+type appliedMsg struct {
+	key  string
+	what string
 	err  error
 }
 
@@ -128,6 +137,7 @@ func NewDoctor(st *styles.Styles, km *keys.KeyMap, o DoctorOptions) Screen {
 		table.Column{Title: "MESSAGE", Flex: true})
 	byKey := map[string]checks.Finding{}
 	dryRuns := map[string]string{}
+	ds := &doctorScreen{dryRuns: &dryRuns, fixer: o.Fixer}
 	l.rows = func(d *msgs.Data) ([]table.Row, string) {
 		byKey = map[string]checks.Finding{}
 		dryRuns = map[string]string{}
@@ -154,8 +164,12 @@ func NewDoctor(st *styles.Styles, km *keys.KeyMap, o DoctorOptions) Screen {
 			return ""
 		}
 		c := l.Data.Result.Count()
-		return fmt.Sprintf("%d errors, %d warnings, %d info — %d checks ran, %d skipped for want of a source",
+		line := fmt.Sprintf("%d errors, %d warnings, %d info — %d checks ran, %d skipped for want of a source",
 			c[checks.Error], c[checks.Warning], c[checks.Info], l.Data.Result.Ran, len(l.Data.Result.Skipped))
+		if ds.result != "" {
+			line = ds.result + " — " + line
+		}
+		return line
 	}
 	l.detailOf = func(k string) string {
 		f := byKey[k]
@@ -188,7 +202,7 @@ func NewDoctor(st *styles.Styles, km *keys.KeyMap, o DoctorOptions) Screen {
 			b.WriteString("\n" + st.Section.Render("Server-side dry-run") + "\n" + d + "\n")
 		}
 		b.WriteString("\n" + st.Section.Render("Why") + "\n" + c.Explain + "\n\n")
-		b.WriteString(st.Dim.Render("c: copy fix   w: write fix to a file   a: dry-run on the server   s: go to the subject   esc: back"))
+		b.WriteString(st.Dim.Render("c: copy fix   w: write fix to a file   a: dry-run, then y applies   s: go to the subject   esc: back"))
 		return b.String()
 	}
 	l.action = func(k tea.KeyPressMsg, row table.Row) (tea.Cmd, bool) {
@@ -215,17 +229,23 @@ func NewDoctor(st *styles.Styles, km *keys.KeyMap, o DoctorOptions) Screen {
 			}
 			return writeFix(o.WriteDir, f), true
 		case key.Matches(k, km.Apply):
-			return dryRun(o.DryRun, l.Data, row.Key, f), true
+			ds.pending = nil
+			return planFix(o.Fixer, l.Data, row.Key, f), true
+		case key.Matches(k, km.Confirm) && ds.pending != nil && ds.pendingKey == row.Key:
+			plan := ds.pending
+			ds.pending = nil
+			return applyFix(o.Fixer, row.Key, plan), true
 		}
 		return nil, false
 	}
 	l.help = []key.Binding{km.Subject, km.Copy, km.Write, km.Apply}
-	d := &doctorScreen{list: l, dryRuns: &dryRuns}
-	return d
+	ds.list = l
+	ds.findingOf = func(k string) checks.Finding { return byKey[k] }
+	return ds
 }
 
-// dryRun starts a server-side dry-run of the finding's first Kubernetes fix.
-func dryRun(r DryRunner, d *msgs.Data, k string, f checks.Finding) tea.Cmd {
+// planFix starts a server-side dry-run of the finding's first Kubernetes fix.
+func planFix(r Fixer, d *msgs.Data, k string, f checks.Finding) tea.Cmd {
 	var p *fix.Proposal
 	for i := range f.Fixes {
 		switch f.Fixes[i].Kind {
@@ -240,37 +260,97 @@ func dryRun(r DryRunner, d *msgs.Data, k string, f checks.Finding) tea.Cmd {
 	case p == nil:
 		return msgs.Flash("no Kubernetes change to dry-run: this fix is run by hand (commands, Helm values or router config)", true)
 	case r == nil || d == nil || !d.Live:
-		return msgs.Flash("dry-run needs a cluster: this is a saved or demo snapshot", true)
+		return msgs.Flash("applying needs a cluster: this is a saved or demo snapshot (w writes the fix to a file)", true)
 	}
 	prop := *p
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()
-		diff, err := r.DryRun(ctx, prop)
-		return dryRunMsg{key: k, diff: diff, err: err}
+		plan, err := r.Plan(ctx, prop)
+		return planMsg{key: k, plan: plan, err: err}
 	}
 }
 
-// doctorScreen adds the dry-run results to the list.
+// applyFix makes a planned change.
+func applyFix(r Fixer, k string, plan *fix.Plan) tea.Cmd {
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		return appliedMsg{key: k, what: plan.What, err: r.Apply(ctx, plan)}
+	}
+}
+
+// doctorScreen adds the dry-run, the confirmation and the apply to the list.
 type doctorScreen struct {
 	*list
-	dryRuns *map[string]string
+	fixer      Fixer
+	dryRuns    *map[string]string
+	pending    *fix.Plan // dry-run shown, waiting for y
+	pendingKey string
+	// applied is the finding last fixed, checked on the next data ("" when none).
+	applied     checks.Finding
+	appliedWhat string
+	result      string // what the last apply did, shown in the caption
+	findingOf   func(key string) checks.Finding
+}
+
+func (d *doctorScreen) showPlan(k, text string) {
+	(*d.dryRuns)[k] = text
+	if d.inDetail && d.openKey == k {
+		d.detail.SetContent(d.detailOf(k))
+		d.detail.ScrollToEnd()
+	}
 }
 
 func (d *doctorScreen) Update(msg tea.Msg) (Screen, tea.Cmd) {
-	if m, ok := msg.(dryRunMsg); ok {
-		text := diff.Render(d.St, m.diff)
+	switch m := msg.(type) {
+	case planMsg:
+		switch {
+		case m.err != nil:
+			d.showPlan(m.key, d.St.Err.Render("  refused: "+m.err.Error()))
+			return d, msgs.Flash("the dry-run was refused: see under the fix", true)
+		case !m.plan.Changes():
+			d.showPlan(m.key, d.St.Dim.Render("  "+m.plan.What+" is already as proposed: nothing to change"))
+			return d, msgs.Flash("nothing to change", false)
+		}
+		d.pending, d.pendingKey = m.plan, m.key
+		d.showPlan(m.key, diff.Render(d.St, m.plan.Diff)+"\n"+d.St.Warn.Render("  y applies this change to "+m.plan.What+
+			" (field manager "+fix.FieldManager+", refused if it changed since the snapshot); any other key leaves it"))
+		return d, msgs.Flash("dry-run done: y applies it", false)
+	case appliedMsg:
 		if m.err != nil {
-			text = d.St.Err.Render("  refused: " + m.err.Error())
-		} else if text == "" {
-			text = d.St.Dim.Render("  the server accepted it and it changes nothing")
+			d.showPlan(m.key, d.St.Err.Render("  refused: "+m.err.Error()))
+			return d, msgs.Flash("not applied: "+m.err.Error(), true)
 		}
-		(*d.dryRuns)[m.key] = text + "\n" + d.St.Warn.Render("  applying from the TUI arrives with `kubectl bgpnet fix --apply`; nothing was changed")
-		if d.inDetail && d.openKey == m.key {
-			d.detail.SetContent(d.detailOf(m.key))
+		d.applied, d.appliedWhat = d.findingOf(m.key), m.what
+		d.showPlan(m.key, d.St.OK.Render("  applied to "+m.what+"; collecting again to check the finding…"))
+		return d, tea.Batch(msgs.Flash("applied to "+m.what+"; checking again…", false), msgs.Refresh())
+	case tea.KeyPressMsg:
+		if d.pending != nil && !key.Matches(m, d.KM.Confirm) {
+			d.pending = nil
+			d.showPlan(d.pendingKey, d.St.Dim.Render("  not applied"))
 		}
-		return d, msgs.Flash("dry-run done: the diff is under the fix", m.err != nil)
 	}
 	_, cmd := d.list.Update(msg)
 	return d, cmd
+}
+
+// SetData installs new data and says whether the finding just fixed is gone.
+func (d *doctorScreen) SetData(data *msgs.Data) {
+	d.list.SetData(data)
+	if d.applied.ID == "" || data == nil {
+		return
+	}
+	gone := true
+	for _, f := range data.Result.Findings {
+		if f.ID == d.applied.ID && f.Subject == d.applied.Subject && f.Message == d.applied.Message {
+			gone = false
+		}
+	}
+	d.result = fmt.Sprintf("fixed: %s %s is gone", d.applied.ID, d.applied.Subject.Name)
+	if !gone {
+		d.result = fmt.Sprintf("still there after the change to %s: %s %s", d.appliedWhat, d.applied.ID, d.applied.Subject.Name)
+	}
+	d.applied = checks.Finding{}
+	d.inDetail = false
 }

@@ -37,6 +37,9 @@ func (m *Model) Replace(s string) {
 	m.scroll(off)
 }
 
+// ScrollToEnd shows the last lines.
+func (m *Model) ScrollToEnd() { m.scroll(len(m.lines)) }
+
 // SetSize sets the pane's size.
 func (m *Model) SetSize(w, h int) { m.width, m.height = w, h }
 

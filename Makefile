@@ -2,6 +2,7 @@
 #   make demo   opens the terminal UI on the embedded demo snapshot
 #   make test   installs/builds what the tests need, then runs every test
 #   make lab    starts the live lab (make lab-down stops it)
+#   make release-snapshot   builds the release archives and the krew manifest locally
 
 SHELL   := /usr/bin/env bash
 GO      ?= go
@@ -15,7 +16,7 @@ LDFLAGS := -s -w -X $(PKG)/internal/version.Version=$(VERSION) \
 
 export PATH := /usr/local/go/bin:$(PATH)
 
-.PHONY: build demo test unit lint fmt fuzz bench assets lab lab-down clean
+.PHONY: build demo test unit lint fmt fuzz bench assets lab lab-down release-snapshot clean
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/kubectl-bgpnet
@@ -28,6 +29,10 @@ demo: build
 test:
 	hack/test.sh
 
+# the six release archives, checksums and the krew manifest in dist/, nothing published
+release-snapshot:
+	hack/release-snapshot.sh
+
 # unit tests only: no API server, integration tests skip themselves
 unit:
 	$(GO) test ./...
@@ -35,6 +40,9 @@ unit:
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	@# the release targets: OS-specific code (the ICMP probe) must build everywhere
+	GOOS=darwin GOARCH=arm64 $(GO) vet ./internal/probe/ ./cmd/kubectl-bgpnet/
+	GOOS=windows GOARCH=amd64 $(GO) vet ./internal/probe/ ./cmd/kubectl-bgpnet/
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"os"
 	"syscall"
 	"time"
 
@@ -30,43 +29,6 @@ type pinger struct {
 	v6   bool
 	raw  bool
 	id   int
-}
-
-func newPinger(v6, dontFragment bool) (*pinger, error) {
-	family, proto := syscall.AF_INET, syscall.IPPROTO_ICMP
-	if v6 {
-		family, proto = syscall.AF_INET6, syscall.IPPROTO_ICMPV6
-	}
-	raw := false
-	fd, err := syscall.Socket(family, syscall.SOCK_DGRAM|syscall.SOCK_CLOEXEC, proto)
-	if err != nil {
-		if fd, err = syscall.Socket(family, syscall.SOCK_RAW|syscall.SOCK_CLOEXEC, proto); err != nil {
-			if errors.Is(err, syscall.EPERM) || errors.Is(err, syscall.EACCES) {
-				return nil, ErrICMPNotPermitted
-			}
-			return nil, fmt.Errorf("ICMP socket: %w", err)
-		}
-		raw = true
-	}
-	if dontFragment {
-		var serr error
-		if v6 {
-			serr = syscall.SetsockoptInt(fd, syscall.IPPROTO_IPV6, syscall.IPV6_MTU_DISCOVER, 3 /* IPV6_PMTUDISC_PROBE */)
-		} else {
-			serr = syscall.SetsockoptInt(fd, syscall.IPPROTO_IP, syscall.IP_MTU_DISCOVER, 3 /* IP_PMTUDISC_PROBE */)
-		}
-		if serr != nil {
-			syscall.Close(fd)
-			return nil, fmt.Errorf("set don't-fragment: %w", serr)
-		}
-	}
-	f := os.NewFile(uintptr(fd), "icmp")
-	conn, err := net.FilePacketConn(f)
-	f.Close()
-	if err != nil {
-		return nil, fmt.Errorf("ICMP socket: %w", err)
-	}
-	return &pinger{conn: conn, v6: v6, raw: raw, id: os.Getpid() & 0xffff}, nil
 }
 
 func (p *pinger) Close() error { return p.conn.Close() }

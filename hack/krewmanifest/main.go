@@ -2,14 +2,17 @@
 
 // Command krewmanifest renders the krew manifest from the .krew.yaml template and a
 // GoReleaser dist directory (its metadata.json tag and checksums.txt), validates it
-// by krew-index's rules, and writes it (make release-snapshot).
+// by krew-index's rules, checks each archive's sha256 as krew would on install, and
+// writes it (make release-snapshot).
 package main
 
 import (
+	"crypto/sha256"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 
 	"github.com/bgpnet/kubectl-bgpnet/internal/release"
@@ -53,8 +56,20 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	if _, err := release.Validate("bgpnet", m); err != nil {
+	p, err := release.Validate("bgpnet", m)
+	if err != nil {
 		return fmt.Errorf("the rendered manifest is not valid: %w", err)
+	}
+	// what krew does on install: the archive's sha256 must be the manifest's
+	for _, pl := range p.Spec.Platforms {
+		f := filepath.Join(*dist, path.Base(pl.URI))
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return fmt.Errorf("platform %v: %w", pl.Selector.MatchLabels, err)
+		}
+		if got := fmt.Sprintf("%x", sha256.Sum256(b)); got != pl.Sha256 {
+			return fmt.Errorf("%s: sha256 %s, the manifest says %s", f, got, pl.Sha256)
+		}
 	}
 	if err := os.MkdirAll(filepath.Dir(*out), 0o755); err != nil {
 		return err

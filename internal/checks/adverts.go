@@ -182,6 +182,10 @@ func runAdvertLabelMismatch(in *Input) []Finding {
 					finding.Fixes = append(finding.Fixes, p)
 				}
 			}
+			if len(s.BGP.Advertisements) == 0 && len(f.Advertisements.MatchExpressions) == 0 && len(f.Advertisements.MatchLabels) > 0 {
+				finding.Details = append(finding.Details, "there is no CiliumBGPAdvertisement at all")
+				finding.Fixes = append(finding.Fixes, newAdvertisement(f.Advertisements.MatchLabels))
+			}
 			out = append(out, finding)
 		}
 	}
@@ -398,6 +402,22 @@ func newPeerConfig(s *model.Snapshot, name string) map[string]any {
 	}
 	return map[string]any{"apiVersion": "cilium.io/v2", "kind": model.KindPeerConfig, "metadata": map[string]any{"name": name},
 		"spec": map[string]any{"families": fams}}
+}
+
+// newAdvertisement proposes the usual CiliumBGPAdvertisement, labelled as the
+// PeerConfigs select: PodCIDRs and every Service's LoadBalancer IPs.
+func newAdvertisement(lbls map[string]string) fix.Proposal {
+	l := map[string]any{}
+	for k, v := range lbls {
+		l[k] = v
+	}
+	return fixCreate(map[string]any{"apiVersion": "cilium.io/v2", "kind": model.KindAdvertisement,
+		"metadata": map[string]any{"name": "bgp-advertisements", "labels": l},
+		"spec": map[string]any{"advertisements": []any{
+			map[string]any{"advertisementType": "PodCIDR"},
+			map[string]any{"advertisementType": "Service", "service": map[string]any{"addresses": []any{"LoadBalancerIP"}}, "selector": matchAllSelector},
+		}}},
+		"Create CiliumBGPAdvertisement bgp-advertisements", "Advertises the PodCIDRs and every Service's LoadBalancer IPs (the match-everything selector idiom); narrow the Service selector if only some should be announced.")
 }
 
 func runServiceAdvertMissingSelector(in *Input) []Finding {

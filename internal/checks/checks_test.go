@@ -203,6 +203,8 @@ var cases = []struct {
 	{id: "advert-label-selector-mismatch", name: "family selects nothing", mutate: func(s *model.Snapshot) {
 		s.BGP.PeerConfigs[0].Families[1].Advertisements = sel("advertise", "bgp6")
 	}, subject: "CiliumBGPPeerConfig/pc", want: []string{"family ipv6/unicast", "kubectl label ciliumbgpadvertisement adv advertise=bgp6 --overwrite"}},
+	{id: "advert-label-selector-mismatch", name: "no advertisement at all", mutate: func(s *model.Snapshot) { s.BGP.Advertisements = nil },
+		subject: "CiliumBGPPeerConfig/pc", want: []string{"there is no CiliumBGPAdvertisement at all", "kind: CiliumBGPAdvertisement", "name: bgp-advertisements", "advertise: bgp", "advertisementType: PodCIDR"}},
 	{id: "advert-label-selector-mismatch", name: "advertisement selected by nothing", mutate: func(s *model.Snapshot) {
 		s.BGP.Advertisements = append(s.BGP.Advertisements, model.Advertisement{ObjectMeta: cilium(model.KindAdvertisement, "extra", map[string]string{"advertise": "bgp2"}),
 			Advertisements: []model.AdvertisementEntry{{Type: "PodCIDR"}}})

@@ -180,6 +180,24 @@ func TestFixApply(t *testing.T) {
 			t.Errorf("managed fields: %+v", m)
 		}
 	})
+
+	t.Run("a missing advertisement is created", func(t *testing.T) {
+		advs := dynamic.NewForConfigOrDie(env.Config).Resource(schema.GroupVersionResource{Group: "cilium.io", Version: "v2", Resource: "ciliumbgpadvertisements"})
+		if err := advs.Delete(ctx, "everything", metav1.DeleteOptions{}); err != nil { // the test deletes; bgpnet never does
+			t.Fatal(err)
+		}
+		code, out := runFixCmd(t, kc, strings.NewReader(""), "advert-label-selector-mismatch", "--apply", "--yes")
+		if code != 0 || !strings.Contains(out, "Create CiliumBGPAdvertisement bgp-advertisements") || !strings.Contains(out, "fixed: advert-label-selector-mismatch") {
+			t.Fatalf("exit %d:\n%s", code, out)
+		}
+		adv, err := advs.Get(ctx, "bgp-advertisements", metav1.GetOptions{})
+		if err != nil || adv.GetLabels()["advertise"] != "bgp" {
+			t.Errorf("created advertisement: %v %v", adv, err)
+		}
+		if doctorJSON(t, kc).has("advert-label-selector-mismatch") {
+			t.Error("still found")
+		}
+	})
 }
 
 var (

@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: Apache-2.0
+
+package cli
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestFixPrints(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args []string
+		code int
+		want []string
+		not  []string
+	}{
+		{"commands", []string{"fix", "--demo", "node-label-near-miss"}, 0,
+			[]string{"# WARNING node-label-near-miss — Node/nuc-2", "# fix 1: Label node nuc-2 (risk low, merge-patch)", "kubectl label node nuc-2 bgp-enabled=true bgp_enabled-"}, nil},
+		{"yaml", []string{"fix", "--demo", "node-label-near-miss", "-o", "yaml"}, 0,
+			[]string{"metadata:\n  labels:\n    bgp-enabled: \"true\"\n    bgp_enabled: null"}, []string{"kubectl label"}},
+		{"patch", []string{"fix", "--demo", "node-label-near-miss", "-o", "patch"}, 0,
+			[]string{"# Node/nuc-2, resourceVersion", `{"metadata":{"labels":{"bgp-enabled":"true","bgp_enabled":null}}}`}, nil},
+		{"helm", []string{"fix", "--demo", "--all", "-o", "helm"}, 0, []string{"l2announcements:\n  enabled: true"}, []string{"kubectl"}},
+		{"subject", []string{"fix", "--demo", "--all", "--subject", "Service/dev/grafana"}, 0,
+			[]string{"lbipam-no-matching-pool — Service/dev/grafana"}, []string{"nuc-2"}},
+		{"no match", []string{"fix", "--demo", "--all", "--subject", "Node/nowhere"}, 0, []string{"No finding matches"}, nil},
+		{"nothing named", []string{"fix", "--demo"}, 2, []string{"or --all"}, nil},
+		{"unknown check", []string{"fix", "--demo", "node-label-nearmiss"}, 2, []string{"unknown check", "node-label-near-miss"}, nil},
+		{"apply needs a cluster", []string{"fix", "--demo", "--all", "--apply"}, 2, []string{"needs a live cluster"}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, out, errOut := run(t, tc.args...)
+			text := out + errOut
+			if code != tc.code {
+				t.Errorf("exit %d, want %d:\n%s", code, tc.code, text)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(text, w) {
+					t.Errorf("lacks %q:\n%s", w, text)
+				}
+			}
+			for _, n := range tc.not {
+				if strings.Contains(text, n) {
+					t.Errorf("has %q:\n%s", n, text)
+				}
+			}
+		})
+	}
+}

@@ -149,22 +149,41 @@ func describeSource(st model.SourceStatus) string {
 	return msg
 }
 
+// sortFindings orders findings by severity, layer, check, subject and message, the
+// original order breaking ties. The keys are computed once per finding: the
+// comparison runs n log n times and must not allocate.
 func sortFindings(fs []Finding) {
-	slices.SortStableFunc(fs, func(a, b Finding) int {
-		if c := cmp.Compare(b.Severity.Rank(), a.Severity.Rank()); c != 0 {
+	type key struct {
+		rank, layer, pos int
+		id, subject, msg string
+	}
+	keys := make([]key, len(fs))
+	for i, f := range fs {
+		keys[i] = key{rank: f.Severity.Rank(), layer: slices.Index(Layers, f.Layer), pos: i, id: f.ID, subject: f.Subject.String(), msg: f.Message}
+	}
+	slices.SortFunc(keys, func(a, b key) int {
+		if c := cmp.Compare(b.rank, a.rank); c != 0 {
 			return c
 		}
-		if c := cmp.Compare(slices.Index(Layers, a.Layer), slices.Index(Layers, b.Layer)); c != 0 {
+		if c := cmp.Compare(a.layer, b.layer); c != 0 {
 			return c
 		}
-		if c := cmp.Compare(a.ID, b.ID); c != 0 {
+		if c := cmp.Compare(a.id, b.id); c != 0 {
 			return c
 		}
-		if c := cmp.Compare(a.Subject.String(), b.Subject.String()); c != 0 {
+		if c := cmp.Compare(a.subject, b.subject); c != 0 {
 			return c
 		}
-		return cmp.Compare(a.Message, b.Message)
+		if c := cmp.Compare(a.msg, b.msg); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.pos, b.pos)
 	})
+	sorted := make([]Finding, len(fs))
+	for i, k := range keys {
+		sorted[i] = fs[k.pos]
+	}
+	copy(fs, sorted)
 }
 
 // AtOrAbove reports whether any finding is at or above the given severity.

@@ -239,7 +239,7 @@ func unreachableNodeNextHops(in *Input, b *model.RouterView, nodes map[netip.Add
 			if r == b || r.Kind != "frr" {
 				continue
 			}
-			if nb := neighborAt(r, addrOf(b.RouterID)); nb != nil && !nb.NextHopSelf {
+			if nb := in.neighborAt(r, addrOf(b.RouterID)); nb != nil && !nb.NextHopSelf {
 				fam := "ipv4"
 				if !addrOf(nb.Address).Is4() {
 					fam = "ipv6"

@@ -4,6 +4,7 @@ package checks
 
 import (
 	"fmt"
+	"net/netip"
 	"regexp"
 	"strconv"
 
@@ -33,6 +34,11 @@ type Input struct {
 	drops       map[*model.Service][]model.Flow
 	agents      map[string]*model.AgentNode
 	routerIx    map[string]routerSession
+	// sessions are the configured sessions paired with the routers read (once per run);
+	// neighbors indexes each router's neighbors by address.
+	sessions     []routerSession
+	sessionsDone bool
+	neighbors    map[*model.RouterView]map[netip.Addr]*model.RouterNeighbor
 	// advertisables are the cluster's own prefixes (PodCIDRs, pool blocks), once per run.
 	advertisables []model.AdvertisablePrefix
 }

@@ -31,6 +31,14 @@ type routerSession struct {
 // session's peer ASN (or it is the only router).
 // Sessions whose peer is none of the routers read are left out.
 func (in *Input) routerSessions() []routerSession {
+	if !in.sessionsDone {
+		in.sessions, in.sessionsDone = in.pairSessions(), true
+	}
+	return in.sessions
+}
+
+// pairSessions does the pairing for routerSessions.
+func (in *Input) pairSessions() []routerSession {
 	var routers []*model.RouterView
 	for i := range in.S.Routers {
 		if in.S.Routers[i].Status == model.StatusOK {
@@ -66,7 +74,7 @@ func (in *Input) routerSessions() []routerSession {
 				// the peer is the router that has the node as a neighbor, else the one
 				// with the peer's ASN, else the only router read
 				for _, cand := range routers {
-					if nb := neighborAt(cand, rs.nodeAddr); nb != nil && (cand.ASN == p.PeerASN || rs.router == nil) {
+					if nb := in.neighborAt(cand, rs.nodeAddr); nb != nil && (cand.ASN == p.PeerASN || rs.router == nil) {
 						rs.router, rs.neighbor = cand, nb
 					}
 				}
@@ -85,17 +93,25 @@ func (in *Input) routerSessions() []routerSession {
 	return out
 }
 
-// neighborAt returns r's neighbor at addr, or nil.
-func neighborAt(r *model.RouterView, addr netip.Addr) *model.RouterNeighbor {
+// neighborAt returns r's neighbor at addr, or nil (indexed once per router and run).
+func (in *Input) neighborAt(r *model.RouterView, addr netip.Addr) *model.RouterNeighbor {
 	if !addr.IsValid() {
 		return nil
 	}
-	for i := range r.Neighbors {
-		if a, err := netip.ParseAddr(r.Neighbors[i].Address); err == nil && a.Unmap() == addr.Unmap() {
-			return &r.Neighbors[i]
-		}
+	if in.neighbors == nil {
+		in.neighbors = map[*model.RouterView]map[netip.Addr]*model.RouterNeighbor{}
 	}
-	return nil
+	ix, ok := in.neighbors[r]
+	if !ok {
+		ix = make(map[netip.Addr]*model.RouterNeighbor, len(r.Neighbors))
+		for i := range r.Neighbors {
+			if a, err := netip.ParseAddr(r.Neighbors[i].Address); err == nil {
+				ix[a.Unmap()] = &r.Neighbors[i]
+			}
+		}
+		in.neighbors[r] = ix
+	}
+	return ix[addr.Unmap()]
 }
 
 // routerSide returns the router's view of one configured session, if a router was read

@@ -23,7 +23,7 @@ func (s *sourceOptions) addFlags(f *pflag.FlagSet) {
 	s.agents.addFlags(f)
 	s.hubble.addFlags(f)
 	s.routers.addFlags(f)
-	f.StringVar(&s.flows, "hubble", "auto", "read recent drops towards the VIPs from Hubble: auto or never")
+	f.StringVar(&s.flows, "hubble", "auto", "use Hubble (recent drops towards the VIPs; live flows in the TUI): auto or never")
 }
 
 func (s *sourceOptions) validate() error {

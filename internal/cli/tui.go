@@ -25,15 +25,11 @@ import (
 // tuiOptions are the terminal UI's flags (the root command without a subcommand).
 type tuiOptions struct {
 	*GlobalOptions
-	agents      AgentOptions
-	hubble      HubbleOptions
-	routers     RouterOptions
-	routerSpecs []RouterSpec
-	flows       string
-	refresh     time.Duration
-	screen      string
-	theme       string
-	writeDir    string
+	sourceOptions
+	refresh  time.Duration
+	screen   string
+	theme    string
+	writeDir string
 }
 
 // addTUI makes the root command open the TUI and registers its flags.
@@ -55,29 +51,19 @@ flows and the doctor's findings with their fixes. ? lists the keys.`
 		return o.Run(cmd)
 	}
 	f := cmd.Flags()
-	o.agents.addFlags(f)
-	o.hubble.addFlags(f)
-	o.routers.addFlags(f)
-	f.StringVar(&o.flows, "hubble", "auto", "read recent drops and stream flows from Hubble: auto or never")
+	o.sourceOptions.addFlags(f)
 	f.DurationVar(&o.refresh, "refresh", 0, "re-collect at this interval (e.g. 30s; 0: only on r)")
 	f.StringVar(&o.screen, "screen", "overview", "the screen shown first: overview, nodes, peers, routes, pools, flows or doctor")
 	f.StringVar(&o.theme, "theme", "auto", "colours for a dark or light terminal: auto, dark or light (NO_COLOR turns colours off)")
 	f.StringVar(&o.writeDir, "fix-dir", ".", "directory the doctor screen writes fixes to (w)")
 }
 
-// Complete reads the router list.
-func (o *tuiOptions) Complete() error {
-	specs, err := o.routers.specs()
-	o.routerSpecs = specs
-	return err
-}
+// Complete has nothing to resolve beyond what Validate reads (the router list).
+func (o *tuiOptions) Complete() error { return nil }
 
-// Validate checks the flags.
+// Validate checks the flags and reads the router list.
 func (o *tuiOptions) Validate() error {
-	if err := o.agents.validate(); err != nil {
-		return err
-	}
-	if err := oneOf("hubble", o.flows, "auto", "never"); err != nil {
+	if err := o.sourceOptions.validate(); err != nil {
 		return err
 	}
 	if err := oneOf("theme", o.theme, "auto", "dark", "light"); err != nil {

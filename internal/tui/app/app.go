@@ -56,6 +56,7 @@ type Model struct {
 	w, h     int
 	data     *msgs.Data
 	loading  bool
+	reload   bool // a refresh was asked for while collecting: collect again after
 	loadCh   chan tea.Msg
 	loadErr  error
 	progress []model.SourceStatus
@@ -129,7 +130,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.loaded(msg)
 	case refreshMsg, msgs.RefreshMsg:
 		if m.loading {
-			return m, nil // the collection in flight schedules the next refresh
+			_, asked := msg.(msgs.RefreshMsg)
+			m.reload = m.reload || asked // a change was made: the collection in flight predates it
+			return m, nil
 		}
 		return m, tea.Batch(m.startLoad(), m.spin.Tick)
 	case msgs.NavigateMsg:
@@ -242,7 +245,11 @@ func (m *Model) loaded(msg msgs.DataMsg) tea.Cmd {
 		}
 		cmds = append(cmds, m.toActive(screens.ShownMsg{Screen: m.screens[m.active].Name()}))
 	}
-	if m.o.Refresh > 0 {
+	switch {
+	case m.reload:
+		m.reload = false
+		cmds = append(cmds, m.startLoad(), m.spin.Tick)
+	case m.o.Refresh > 0:
 		cmds = append(cmds, tea.Tick(m.o.Refresh, func(time.Time) tea.Msg { return refreshMsg{} }))
 	}
 	return tea.Batch(cmds...)
@@ -315,12 +322,16 @@ func (m *Model) startLoad() tea.Cmd {
 	return func() tea.Msg {
 		ch := make(chan tea.Msg, 64)
 		go func() {
+			started := time.Now()
 			d, err := loader.Load(ctx, func(st model.SourceStatus) {
 				select {
 				case ch <- msgs.SourceMsg{Status: st}:
 				case <-ctx.Done():
 				}
 			})
+			if d != nil {
+				d.Started = started
+			}
 			select {
 			case ch <- msgs.DataMsg{Data: d, Err: err}:
 			case <-ctx.Done():

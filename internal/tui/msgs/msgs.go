@@ -4,6 +4,8 @@
 package msgs
 
 import (
+	"time"
+
 	tea "charm.land/bubbletea/v2"
 	"github.com/bgpnet/kubectl-bgpnet/internal/checks"
 	"github.com/bgpnet/kubectl-bgpnet/internal/model"
@@ -19,6 +21,9 @@ type Data struct {
 	Live bool
 	// Origin names where the snapshot came from, for the header.
 	Origin string
+	// Started is when the collection began (set by the root): data collected before a
+	// change was made cannot show its effect.
+	Started time.Time
 }
 
 // DataMsg delivers a new snapshot (or the error that prevented one) to every screen.

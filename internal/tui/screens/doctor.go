@@ -290,6 +290,7 @@ type doctorScreen struct {
 	// applied is the finding last fixed, checked on the next data ("" when none).
 	applied     checks.Finding
 	appliedWhat string
+	appliedAt   time.Time
 	result      string // what the last apply did, shown in the caption
 	findingOf   func(key string) checks.Finding
 }
@@ -322,7 +323,7 @@ func (d *doctorScreen) Update(msg tea.Msg) (Screen, tea.Cmd) {
 			d.showPlan(m.key, d.St.Err.Render("  refused: "+m.err.Error()))
 			return d, msgs.Flash("not applied: "+m.err.Error(), true)
 		}
-		d.applied, d.appliedWhat = d.findingOf(m.key), m.what
+		d.applied, d.appliedWhat, d.appliedAt = d.findingOf(m.key), m.what, time.Now()
 		d.showPlan(m.key, d.St.OK.Render("  applied to "+m.what+"; collecting again to check the finding…"))
 		return d, tea.Batch(msgs.Flash("applied to "+m.what+"; checking again…", false), msgs.Refresh())
 	case tea.KeyPressMsg:
@@ -338,8 +339,8 @@ func (d *doctorScreen) Update(msg tea.Msg) (Screen, tea.Cmd) {
 // SetData installs new data and says whether the finding just fixed is gone.
 func (d *doctorScreen) SetData(data *msgs.Data) {
 	d.list.SetData(data)
-	if d.applied.ID == "" || data == nil {
-		return
+	if d.applied.ID == "" || data == nil || data.Started.Before(d.appliedAt) {
+		return // collected before the change: wait for the collection after it
 	}
 	gone := true
 	for _, f := range data.Result.Findings {

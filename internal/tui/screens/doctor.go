@@ -140,7 +140,15 @@ func NewDoctor(st *styles.Styles, km *keys.KeyMap, o DoctorOptions) Screen {
 	ds := &doctorScreen{dryRuns: &dryRuns, fixer: o.Fixer}
 	l.rows = func(d *msgs.Data) ([]table.Row, string) {
 		byKey = map[string]checks.Finding{}
-		dryRuns = map[string]string{}
+		// dry-run results survive refreshes (--refresh would wipe them before they are read);
+		// those of findings that are gone are dropped
+		defer func() {
+			for k := range dryRuns {
+				if _, ok := byKey[k]; !ok {
+					delete(dryRuns, k)
+				}
+			}
+		}()
 		var out []table.Row
 		for _, sev := range []checks.Severity{checks.Error, checks.Warning, checks.Info} {
 			for i, f := range d.Result.Findings {

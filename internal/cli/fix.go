@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/bgpnet/kubectl-bgpnet/internal/checks"
@@ -105,7 +106,7 @@ func subjectString(r model.Ref) string {
 func (o *fixOptions) selectFindings(res checks.Result) []checks.Finding {
 	var out []checks.Finding
 	for _, f := range res.Findings {
-		if len(o.ids) > 0 && !contains(o.ids, f.ID) {
+		if len(o.ids) > 0 && !slices.Contains(o.ids, f.ID) {
 			continue
 		}
 		if o.subject != "" && !strings.EqualFold(o.subject, subjectString(f.Subject)) && o.subject != f.Subject.Name {
@@ -114,15 +115,6 @@ func (o *fixOptions) selectFindings(res checks.Result) []checks.Finding {
 		out = append(out, f)
 	}
 	return out
-}
-
-func contains(xs []string, x string) bool {
-	for _, y := range xs {
-		if y == x {
-			return true
-		}
-	}
-	return false
 }
 
 // Run prints or applies the fixes.

@@ -142,19 +142,7 @@ func servicesNamed(s *model.Snapshot, name string) []model.Service {
 
 // compactFlow renders one flow on one line, like hubble observe's compact output.
 func compactFlow(f model.Flow) string {
-	ep := func(ip string, port uint32, name string) string {
-		s := ip
-		if port != 0 {
-			if strings.Contains(ip, ":") {
-				s = "[" + ip + "]"
-			}
-			s += fmt.Sprintf(":%d", port)
-		}
-		if name != "" {
-			s += " (" + name + ")"
-		}
-		return s
-	}
+	ep := model.Endpoint
 	line := fmt.Sprintf("%s %s %s -> %s %s", f.Time.Format("Jan _2 15:04:05.000"), dash(f.Node),
 		ep(f.Source, f.SourcePort, f.SourceName), ep(f.Destination, f.DestinationPort, f.DestinationName), f.Protocol)
 	if f.Flags != "" {

@@ -2,7 +2,11 @@
 
 package model
 
-import "time"
+import (
+	"fmt"
+	"strings"
+	"time"
+)
 
 // SourceHubble is the source of flows (hubble-relay through the Hubble observer API).
 const SourceHubble = "hubble"
@@ -26,4 +30,20 @@ type Flow struct {
 	IsReply            bool   `json:"isReply,omitempty"`
 	// Flags summarises TCP flags or the ICMP type.
 	Flags string `json:"flags,omitempty"`
+}
+
+// Endpoint renders one end of a flow as "ip:port (name)" ("[ip]:port" for IPv6; the
+// port and the name only when known), as hubble observe does.
+func Endpoint(ip string, port uint32, name string) string {
+	s := ip
+	if port != 0 {
+		if strings.Contains(ip, ":") {
+			s = "[" + ip + "]"
+		}
+		s += fmt.Sprintf(":%d", port)
+	}
+	if name != "" {
+		s += " (" + name + ")"
+	}
+	return s
 }

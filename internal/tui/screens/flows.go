@@ -146,7 +146,7 @@ func (f *flowsScreen) buildRows(d *msgs.Data) ([]table.Row, string) {
 		if f.verdict != "" && fl.Verdict != f.verdict {
 			continue
 		}
-		src, dst := endpoint(fl.Source, fl.SourcePort, fl.SourceName), endpoint(fl.Destination, fl.DestinationPort, orName(fl.DestinationService, fl.DestinationName))
+		src, dst := model.Endpoint(fl.Source, fl.SourcePort, fl.SourceName), model.Endpoint(fl.Destination, fl.DestinationPort, orName(fl.DestinationService, fl.DestinationName))
 		out = append(out, table.Row{Key: fmt.Sprint(i), Cells: []string{fl.Time.Format("15:04:05"), fl.Verdict, dash(fl.Node), src, dst, fl.Protocol, dash(fl.Flags), dash(fl.DropReason)},
 			Tones: []styles.Tone{styles.Faint, VerdictTone(fl.Verdict), 0, 0, 0, 0, styles.Faint, styles.Bad}})
 	}
@@ -175,20 +175,6 @@ func (f *flowsScreen) matchesService(fl model.Flow) bool {
 		}
 	}
 	return false
-}
-
-func endpoint(ip string, port uint32, name string) string {
-	s := ip
-	if port != 0 {
-		if strings.Contains(ip, ":") {
-			s = "[" + ip + "]"
-		}
-		s += fmt.Sprintf(":%d", port)
-	}
-	if name != "" {
-		s += " (" + name + ")"
-	}
-	return s
 }
 
 func orName(a, b string) string {

@@ -493,21 +493,9 @@ func runServiceNotMatched(in *Input) []Finding {
 		return nil // nothing advertises Services: BGP is not used for VIPs here
 	}
 	var out []Finding
-	for _, svc := range in.LBServices() {
-		if len(svc.Ingress) == 0 || !ciliumClass(svc.LoadBalancerClass) || in.l2Announced(svc) {
-			continue
-		}
-		matched := false
-		for _, e := range entries {
-			if !slices.Contains(e.addresses(), "LoadBalancerIP") {
-				continue
-			}
-			if ok, _ := in.Selects(e.entry.Selector, in.ServiceLabels(svc), model.NilMatchesNothing); ok {
-				matched = true
-				break
-			}
-		}
-		if matched {
+	facts := in.lbFacts()
+	for i, svc := range in.LBServices() {
+		if !facts[i].has(factIngress|factCilium) || facts[i]&(factL2|factAdvertised) != 0 {
 			continue
 		}
 		f := Finding{
@@ -583,17 +571,18 @@ func runPodCIDRIPAM(in *Input) []Finding {
 
 func runLBClassMismatch(in *Input) []Finding {
 	var out []Finding
-	for _, svc := range in.LBServices() {
-		c := svc.LoadBalancerClass
-		if ciliumClass(c) {
+	facts := in.lbFacts()
+	for i, svc := range in.LBServices() {
+		if facts[i].has(factCilium) {
 			continue
 		}
+		c := svc.LoadBalancerClass
 		f := Finding{
 			Subject:  svc.Ref(),
 			Evidence: []Evidence{ev(model.SourceServices, ref(svc.Ref()), "spec.loadBalancerClass", *c, "<unset> or io.cilium/bgp-control-plane")},
 		}
 		switch *c {
-		case "io.cilium/l2-announcer":
+		case l2AnnouncerClass:
 			if len(in.serviceEntries()) == 0 {
 				continue // an L2 cluster: the class is right
 			}
@@ -632,8 +621,9 @@ func runETPLocal(in *Input) []Finding {
 	}
 	bgp := in.bgpNodes()
 	var out []Finding
-	for _, svc := range in.LBServices() {
-		if svc.ExternalTrafficPolicy != "Local" || len(svc.Ingress) == 0 || !ciliumClass(svc.LoadBalancerClass) || in.l2Announced(svc) {
+	facts := in.lbFacts()
+	for i, svc := range in.LBServices() {
+		if !facts[i].has(factETPLocal|factIngress|factCilium) || facts[i].has(factL2) {
 			continue
 		}
 		var on, off []string

@@ -100,13 +100,20 @@ References: https://github.com/cilium/cilium/issues/7853 ; https://github.com/ci
 	}
 }
 
-// podCIDRs returns every PodCIDR of the family (Node and CiliumNode), by node.
-func podCIDRs(s *model.Snapshot, v4 bool) map[string][]netip.Prefix {
-	out := map[string][]netip.Prefix{}
-	for _, n := range s.Nodes {
+// nodeCIDR is one PodCIDR and its node.
+type nodeCIDR struct {
+	node   string
+	prefix netip.Prefix
+}
+
+// podCIDRs returns every PodCIDR of the family (Node and CiliumNode), in node order.
+func podCIDRs(s *model.Snapshot, v4 bool) []nodeCIDR {
+	var out []nodeCIDR
+	for i := range s.Nodes {
+		n := &s.Nodes[i]
 		for _, p := range n.AllPodCIDRs() {
 			if p.Addr().Is4() == v4 {
-				out[n.Name] = append(out[n.Name], p)
+				out = append(out, nodeCIDR{n.Name, p})
 			}
 		}
 	}
@@ -156,9 +163,9 @@ func runNativeRoutingCIDR(in *Input) []Finding {
 			continue
 		}
 		pods := podCIDRs(s, fam.v4)
-		var all []netip.Prefix
-		for _, ps := range pods {
-			all = append(all, ps...)
+		all := make([]netip.Prefix, 0, len(pods))
+		for _, p := range pods {
+			all = append(all, p.prefix)
 		}
 		pool := c.ClusterPoolIPv4
 		if !fam.v4 {
@@ -185,11 +192,9 @@ func runNativeRoutingCIDR(in *Input) []Finding {
 			out = append(out, f)
 		default:
 			var outside []string
-			for _, node := range sortedMapKeys(pods) {
-				for _, p := range pods[node] {
-					if !fam.cidr.Contains(p.Addr()) || p.Bits() < fam.cidr.Bits() {
-						outside = append(outside, fmt.Sprintf("%s (%s)", p, node))
-					}
+			for _, p := range pods {
+				if !fam.cidr.Contains(p.prefix.Addr()) || p.prefix.Bits() < fam.cidr.Bits() {
+					outside = append(outside, fmt.Sprintf("%s (%s)", p.prefix, p.node))
 				}
 			}
 			if len(outside) == 0 {
@@ -197,7 +202,7 @@ func runNativeRoutingCIDR(in *Input) []Finding {
 			}
 			out = append(out, Finding{Severity: Warning, Subject: clusterRef("masquerading"), Evidence: evs, Fixes: fixes,
 				Message: fmt.Sprintf("%s %s does not cover the PodCIDRs %s: pod-to-pod traffic to those nodes is masqueraded to the node address",
-					fam.cidrKey, fam.cidr, strings.Join(outside, ", "))})
+					fam.cidrKey, fam.cidr, listSome(outside, maxListed))})
 		}
 	}
 	return out
@@ -257,11 +262,12 @@ func runNoReturnRoute(in *Input) []Finding {
 		if len(pods) == 0 || in.podCIDRAdvertised(fam.afi) {
 			continue
 		}
-		var cidrs []string
-		for _, n := range sortedMapKeys(pods) {
-			for _, p := range pods[n] {
-				cidrs = append(cidrs, p.String())
-			}
+		cidrs := make([]string, 0, min(len(pods), maxListed))
+		for _, p := range pods[:min(len(pods), maxListed)] {
+			cidrs = append(cidrs, p.prefix.String())
+		}
+		if len(pods) > maxListed {
+			cidrs = append(cidrs, fmt.Sprintf("… (%d in all)", len(pods)))
 		}
 		f := Finding{
 			Subject: clusterRef("masquerading"),
@@ -322,7 +328,11 @@ func runMTU(in *Input) []Finding {
 	v6 := model.Bool(c.EnableIPv6, false)
 	var udp []string
 	if mode == "dsr" {
-		for _, svc := range in.LBServices() {
+		facts := in.lbFacts()
+		for i, svc := range in.LBServices() {
+			if !facts[i].has(factIngress) {
+				continue
+			}
 			for _, p := range svc.Ports {
 				if p.Protocol == "UDP" && len(svc.Ingress) > 0 {
 					udp = append(udp, fmt.Sprintf("%s/%s UDP/%d", svc.Namespace, svc.Name, p.Port))
@@ -429,22 +439,15 @@ func runIPv6PodsOnLAN(in *Input) []Finding {
 func runICMPToVIP(in *Input) []Finding {
 	const maxLines = 25
 	var lines []string
-	total := 0
-	for _, svc := range in.LBServices() {
-		for _, ing := range svc.Ingress {
-			if ing.IP == "" {
-				continue
-			}
-			total++
-			if len(lines) == maxLines {
-				continue
-			}
-			var ports []string
-			for _, p := range svc.Ports {
-				ports = append(ports, fmt.Sprintf("%s/%d", p.Protocol, p.Port))
-			}
-			lines = append(lines, fmt.Sprintf("%s (%s/%s) answers %s only", ing.IP, svc.Namespace, svc.Name, orNone(ports)))
+	vips := in.ingresses() // the parsed ingress addresses: each Service is only read for the lines shown
+	total := len(vips)
+	for _, ing := range vips[:min(total, maxLines)] {
+		svc := ing.svc
+		var ports []string
+		for _, p := range svc.Ports {
+			ports = append(ports, fmt.Sprintf("%s/%d", p.Protocol, p.Port))
 		}
+		lines = append(lines, fmt.Sprintf("%s (%s/%s) answers %s only", ing.addr, svc.Namespace, svc.Name, orNone(ports)))
 	}
 	if total == 0 {
 		return nil

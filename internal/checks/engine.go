@@ -85,14 +85,21 @@ type Result struct {
 // the reason, never passed. Findings come out sorted by severity, layer, ID, subject.
 func Run(s *model.Snapshot, checks []Check) Result {
 	in := NewInput(s)
-	res := Result{Findings: []Finding{}, Skipped: []Skipped{}, Sources: s.Sources, CiliumVersion: in.Version.String()}
-	for _, c := range checks {
+	res := Result{Skipped: []Skipped{}, Sources: s.Sources, CiliumVersion: in.Version.String()}
+	found := make([][]Finding, len(checks)) // gathered first, then copied once
+	total := 0
+	for i, c := range checks {
 		if reason := missing(s, c); reason != "" {
 			res.Skipped = append(res.Skipped, Skipped{ID: c.ID, Reason: reason})
 			continue
 		}
 		res.Ran++
-		for _, f := range c.Run(in) {
+		found[i] = c.Run(in)
+		total += len(found[i])
+	}
+	res.Findings = make([]Finding, 0, total)
+	for i, c := range checks {
+		for _, f := range found[i] {
 			f.ID = c.ID
 			if f.Severity == "" {
 				f.Severity = c.Severity

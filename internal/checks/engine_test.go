@@ -110,15 +110,15 @@ func TestVersion(t *testing.T) {
 
 func TestLabelNearMissNeedsSimilarity(t *testing.T) {
 	node := model.Node{Name: "n", Labels: map[string]string{"zone": "a", "role": "worker"}}
-	if _, ok := labelNearMiss(sel("bgp", "on"), node); ok {
+	if _, ok := labelNearMiss(sel("bgp", "on"), &node); ok {
 		t.Error("unrelated labels are not a near miss")
 	}
 	node.Labels["bgp"] = "off"
-	if _, ok := labelNearMiss(sel("bgp", "on"), node); ok {
+	if _, ok := labelNearMiss(sel("bgp", "on"), &node); ok {
 		t.Error("off vs on is a different value, not a typo")
 	}
 	node.Labels = map[string]string{"bgp": "ON"}
-	if m, ok := labelNearMiss(sel("bgp", "on"), node); !ok || m.fix.Commands[0] != "kubectl label node n bgp=on --overwrite" {
+	if m, ok := labelNearMiss(sel("bgp", "on"), &node); !ok || m.fix.Commands[0] != "kubectl label node n bgp=on --overwrite" {
 		t.Errorf("case difference: %+v %v", m, ok)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/netip"
 	"regexp"
+	"slices"
 	"strconv"
 
 	"github.com/bgpnet/kubectl-bgpnet/internal/model"
@@ -23,22 +24,26 @@ type Input struct {
 	viewByNode map[string]*model.NodeBGP
 	selectors  map[*metav1.LabelSelector]compiled
 
-	poolIndex   *selectorIndex[*model.LBPool]
-	blockIx     *blockIndex
-	poolUse     map[*model.LBPool][]ingress
-	lbServices  []*model.Service
-	nodes       map[string]*model.Node
-	inUse       map[string]bool
-	ingressList []ingress
-	byPool      map[*model.LBPool][]block
-	drops       map[*model.Service][]model.Flow
-	agents      map[string]*model.AgentNode
-	routerIx    map[string]routerSession
+	poolIndex  *selectorIndex[*model.LBPool]
+	blockIx    *blockIndex
+	poolUse    map[*model.LBPool][]ingress
+	lbServices []*model.Service
+	svcFacts   []svcFact // of lbServices, index-aligned
+	nodes      map[string]*model.Node
+	inUse      map[string]bool
+	// ingressList holds the parsed ingress addresses of lbServices; their blocks are
+	// filled in on first use (ingressBlocks).
+	ingressList   []ingress
+	ingressBlocks bool
+	byPool        map[*model.LBPool][]block
+	drops         map[*model.Service][]model.Flow
+	agents        map[string]*model.AgentNode
+	routerIx      map[string]routerSession
 	// sessions are the configured sessions paired with the routers read (once per run);
-	// neighbors indexes each router's neighbors by address.
+	// routerFacts are what the router checks derive from each router.
 	sessions     []routerSession
 	sessionsDone bool
-	neighbors    map[*model.RouterView]map[netip.Addr]*model.RouterNeighbor
+	routerFacts  map[*model.RouterView]*routerFacts
 	// advertisables are the cluster's own prefixes (PodCIDRs, pool blocks), once per run.
 	advertisables []model.AdvertisablePrefix
 }
@@ -55,6 +60,17 @@ func NewInput(s *model.Snapshot) *Input {
 		Version:   ParseVersion(s.Cilium.Version),
 		selectors: map[*metav1.LabelSelector]compiled{},
 	}
+}
+
+// nodeView returns the view of the i-th node of the snapshot: by position when the
+// views are in node order (they are sorted by name, as Normalize sorts the nodes), else
+// through the index.
+func (in *Input) nodeView(i int) *model.NodeBGP {
+	views, name := in.Views(), in.S.Nodes[i].Name
+	if i < len(views) && views[i].Node == name {
+		return &views[i]
+	}
+	return in.View(name)
 }
 
 // Views returns the effective per-node BGP configuration (computed once).
@@ -152,15 +168,108 @@ func (in *Input) PoolsFor(svc *model.Service) []*model.LBPool {
 
 // LBServices returns the Services of type LoadBalancer (computed once).
 func (in *Input) LBServices() []*model.Service {
-	if in.lbServices == nil {
-		in.lbServices = make([]*model.Service, 0, len(in.S.Services))
-		for i := range in.S.Services {
-			if in.S.Services[i].Type == "LoadBalancer" {
-				in.lbServices = append(in.lbServices, &in.S.Services[i])
-			}
+	in.listLB()
+	return in.lbServices
+}
+
+// svcFact is one property of a LoadBalancer Service that the Service walks filter on.
+type svcFact uint8
+
+const (
+	// factCilium: loadBalancerClass unset or Cilium's BGP class (LB-IPAM and BGP handle it).
+	factCilium svcFact = 1 << iota
+	// factIngress: status.loadBalancer.ingress is not empty.
+	factIngress
+	// factETPLocal: externalTrafficPolicy Local.
+	factETPLocal
+	// factL2Class: loadBalancerClass io.cilium/l2-announcer.
+	factL2Class
+	// factDualStack: ipFamilyPolicy PreferDualStack or RequireDualStack.
+	factDualStack
+	// factL2: an L2 announcement policy announces the Service's LoadBalancer IP.
+	factL2
+	// factAdvertised: a Service entry (advertising LoadBalancerIP) of an Advertisement in
+	// use selects it.
+	factAdvertised
+	// factRequested: asks for addresses (lbipam.cilium.io/ips, io.cilium/lb-ipam-ips or
+	// spec.loadBalancerIP).
+	factRequested
+)
+
+// pending reports a Service handled by Cilium that waits for an address.
+func (f svcFact) pending() bool { return f&factCilium != 0 && f&factIngress == 0 }
+
+// lbFacts returns the facts of each LoadBalancer Service, index-aligned with
+// LBServices. They are derived in the one pass that lists the Services, so that the
+// walks over 50 000 Services test bits in a compact array and only dereference the
+// Services they report on (a Service object is hundreds of bytes spread over the heap;
+// a dozen walks touching each of them was the main cost at scale).
+func (in *Input) lbFacts() []svcFact {
+	in.listLB()
+	return in.svcFacts
+}
+
+// l2AnnouncerClass is the loadBalancerClass of Services meant for L2 announcements only.
+const l2AnnouncerClass = "io.cilium/l2-announcer"
+
+// has reports whether every fact of want holds.
+func (f svcFact) has(want svcFact) bool { return f&want == want }
+
+// listLB lists the LoadBalancer Services, their facts and parsed ingress addresses,
+// in one pass over the Services (once per run).
+func (in *Input) listLB() {
+	if in.lbServices != nil {
+		return
+	}
+	in.lbServices = make([]*model.Service, 0, len(in.S.Services))
+	for i := range in.S.Services {
+		if in.S.Services[i].Type == "LoadBalancer" {
+			in.lbServices = append(in.lbServices, &in.S.Services[i])
 		}
 	}
-	return in.lbServices
+	in.svcFacts = make([]svcFact, len(in.lbServices))
+	in.ingressList = make([]ingress, 0, len(in.lbServices))
+	var lbEntries []*metav1.LabelSelector // of Service entries advertising LoadBalancerIP
+	for _, e := range in.serviceEntries() {
+		if slices.Contains(e.addresses(), "LoadBalancerIP") {
+			lbEntries = append(lbEntries, e.entry.Selector)
+		}
+	}
+	for i, svc := range in.lbServices {
+		var f svcFact
+		if ciliumClass(svc.LoadBalancerClass) {
+			f |= factCilium
+		} else if *svc.LoadBalancerClass == l2AnnouncerClass {
+			f |= factL2Class
+		}
+		if len(svc.Ingress) > 0 {
+			f |= factIngress
+			for _, ing := range svc.Ingress {
+				if a, err := netip.ParseAddr(ing.IP); err == nil {
+					in.ingressList = append(in.ingressList, ingress{svc: svc, addr: a})
+				}
+			}
+		}
+		if slices.ContainsFunc(lbEntries, func(sel *metav1.LabelSelector) bool {
+			ok, _ := in.Selects(sel, in.ServiceLabels(svc), model.NilMatchesNothing)
+			return ok
+		}) {
+			f |= factAdvertised
+		}
+		if svc.ExternalTrafficPolicy == "Local" {
+			f |= factETPLocal
+		}
+		if svc.IPFamilyPolicy == "PreferDualStack" || svc.IPFamilyPolicy == "RequireDualStack" {
+			f |= factDualStack
+		}
+		if in.l2Announced(svc) {
+			f |= factL2
+		}
+		if ips, _ := requestedIPs(svc); len(ips) > 0 {
+			f |= factRequested
+		}
+		in.svcFacts[i] = f
+	}
 }
 
 // Node returns a node by name through an index (the snapshot's own lookup is linear).

@@ -157,8 +157,9 @@ func runL2PolicyNotMatching(in *Input) []Finding {
 			out = append(out, f)
 		}
 	}
-	for _, svc := range in.LBServices() {
-		if svc.LoadBalancerClass == nil || *svc.LoadBalancerClass != "io.cilium/l2-announcer" || in.l2Announced(svc) {
+	facts := in.lbFacts()
+	for i, svc := range in.LBServices() {
+		if !facts[i].has(factL2Class) || facts[i].has(factL2) {
 			continue
 		}
 		out = append(out, Finding{
@@ -172,8 +173,9 @@ func runL2PolicyNotMatching(in *Input) []Finding {
 
 func runL2ETPLocal(in *Input) []Finding {
 	var out []Finding
-	for _, svc := range in.LBServices() {
-		if svc.ExternalTrafficPolicy != "Local" || !in.l2Announced(svc) {
+	facts := in.lbFacts()
+	for i, svc := range in.LBServices() {
+		if !facts[i].has(factETPLocal | factL2) {
 			continue
 		}
 		out = append(out, Finding{
@@ -192,8 +194,9 @@ func runL2IPv6NDP(in *Input) []Finding {
 	s := in.S
 	c := s.Cilium.Config
 	var out []Finding
-	for _, svc := range in.LBServices() {
-		if !in.l2Announced(svc) {
+	facts := in.lbFacts()
+	for i, svc := range in.LBServices() {
+		if !facts[i].has(factL2 | factIngress) {
 			continue
 		}
 		var v6 []string

@@ -193,15 +193,11 @@ func ipamCondition(svc *model.Service) (status, reason, message string, ok bool)
 	return "", "", "", false
 }
 
-// pending reports whether a LoadBalancer Service handled by Cilium waits for an address.
-func pending(svc *model.Service) bool {
-	return svc.Type == "LoadBalancer" && len(svc.Ingress) == 0 && ciliumClass(svc.LoadBalancerClass)
-}
-
 func runNoMatchingPool(in *Input) []Finding {
 	var out []Finding
-	for _, svc := range in.LBServices() {
-		if !pending(svc) {
+	facts := in.lbFacts()
+	for i, svc := range in.LBServices() {
+		if !facts[i].pending() {
 			continue
 		}
 		pools := in.PoolsFor(svc)
@@ -253,22 +249,15 @@ type ingress struct {
 // ingresses returns every parseable ingress address of the LoadBalancer Services with
 // its pool block, worked out once per run.
 func (in *Input) ingresses() []ingress {
-	if in.ingressList == nil {
+	in.listLB() // parses the addresses
+	if !in.ingressBlocks {
 		ix := in.blocks()
-		in.ingressList = make([]ingress, 0, len(in.LBServices()))
-		for _, svc := range in.LBServices() {
-			for _, ing := range svc.Ingress {
-				a, err := netip.ParseAddr(ing.IP)
-				if err != nil {
-					continue
-				}
-				rec := ingress{svc: svc, addr: a}
-				if r, ok := ix.ix.First(a); ok {
-					rec.block = ix.byRef[blockKey{r.Pool, r.Index}]
-				}
-				in.ingressList = append(in.ingressList, rec)
+		for i := range in.ingressList {
+			if b, ok := ix.ix.FirstIndex(in.ingressList[i].addr); ok {
+				in.ingressList[i].block = &ix.blocks[b] // blocks are in the index's order
 			}
 		}
+		in.ingressBlocks = true
 	}
 	return in.ingressList
 }
@@ -305,8 +294,9 @@ func runPoolExhausted(in *Input) []Finding {
 	seen := map[netip.Addr]struct{}{} // reused by uniqueAddrs
 	// pending Services that ran out of addresses, by the pools that select them
 	waitingFor := map[*model.LBPool][]string{}
-	for _, svc := range in.LBServices() {
-		if !pending(svc) {
+	facts := in.lbFacts()
+	for i, svc := range in.LBServices() {
+		if !facts[i].pending() {
 			continue
 		}
 		if _, reason, _, _ := ipamCondition(svc); reason == "out_of_ips" {
@@ -484,8 +474,9 @@ func created(p *model.LBPool) int64 {
 func runPoolDisabled(in *Input) []Finding {
 	var out []Finding
 	waiting := map[*model.LBPool][]string{}
-	for _, svc := range in.LBServices() {
-		if !pending(svc) {
+	facts := in.lbFacts()
+	for i, svc := range in.LBServices() {
+		if !facts[i].pending() {
 			continue
 		}
 		pools := in.PoolsFor(svc)
@@ -588,9 +579,13 @@ func requestedIPs(svc *model.Service) (ips []string, field string) {
 
 func runRequestedIP(in *Input) []Finding {
 	var out []Finding
-	for _, svc := range in.LBServices() {
+	facts := in.lbFacts()
+	for i, svc := range in.LBServices() {
+		if !facts[i].has(factCilium | factRequested) {
+			continue
+		}
 		ips, field := requestedIPs(svc)
-		if len(ips) == 0 || !ciliumClass(svc.LoadBalancerClass) {
+		if len(ips) == 0 {
 			continue
 		}
 		got := map[string]bool{}
@@ -643,8 +638,9 @@ func runDualStack(in *Input) []Finding {
 	c := in.S.Cilium.Config
 	v4on, v6on := model.Bool(c.EnableIPv4, true), model.Bool(c.EnableIPv6, false)
 	var out []Finding
-	for _, svc := range in.LBServices() {
-		if !ciliumClass(svc.LoadBalancerClass) || (svc.IPFamilyPolicy != "RequireDualStack" && svc.IPFamilyPolicy != "PreferDualStack") {
+	facts := in.lbFacts()
+	for i, svc := range in.LBServices() {
+		if !facts[i].has(factCilium | factDualStack) {
 			continue
 		}
 		has4, has6 := false, false
@@ -703,8 +699,11 @@ func runCompetingControllers(in *Input) []Finding {
 		return out
 	}
 	for _, ing := range in.ingresses() {
+		if ing.block != nil {
+			continue
+		}
 		svc := ing.svc
-		if !ciliumClass(svc.LoadBalancerClass) || ing.block != nil {
+		if !ciliumClass(svc.LoadBalancerClass) {
 			continue
 		}
 		out = append(out, Finding{

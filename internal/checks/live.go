@@ -355,9 +355,9 @@ func configuredFamilies(v *model.NodeBGP, ap model.AgentPeer) []string {
 
 func runETPLocalAdvertised(in *Input) []Finding {
 	local := map[netip.Addr]*model.Service{}
-	for i := range in.S.Services {
-		svc := &in.S.Services[i]
-		if svc.ExternalTrafficPolicy != "Local" {
+	facts := in.lbFacts()
+	for i, svc := range in.LBServices() {
+		if !facts[i].has(factETPLocal | factIngress) {
 			continue
 		}
 		for _, ing := range svc.Ingress {

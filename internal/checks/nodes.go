@@ -334,8 +334,9 @@ func nearMissesFor(in *Input, c bgpConfig) []nearMiss {
 		return nil // selects every node
 	}
 	var out []nearMiss
-	for _, n := range in.S.Nodes {
-		if v := in.View(n.Name); v != nil && len(v.SelectedBy) > 0 {
+	for i := range in.S.Nodes {
+		n := &in.S.Nodes[i]
+		if v := in.nodeView(i); v != nil && len(v.SelectedBy) > 0 {
 			continue
 		}
 		if m, ok := labelNearMiss(c.selector, n); ok {
@@ -349,7 +350,7 @@ func nearMissesFor(in *Input, c bgpConfig) []nearMiss {
 // labelNearMiss works out which label edits would make sel select node, if each
 // unmet requirement has a near-miss label on the node (key or value within edit
 // distance 2, or equal after normalising case, '_' and '.').
-func labelNearMiss(sel *metav1.LabelSelector, node model.Node) (nearMiss, bool) {
+func labelNearMiss(sel *metav1.LabelSelector, node *model.Node) (nearMiss, bool) {
 	set := map[string]string{}
 	var remove, changes []string
 	for _, k := range sortedMapKeys(sel.MatchLabels) {

@@ -5,6 +5,7 @@ package checks
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"sort"
 	"strings"
 
@@ -19,8 +20,8 @@ func routerRef(name string) model.Ref { return model.Ref{Kind: "Router", Name: n
 // peer and the router's neighbor entry for the node, when it has one.
 type routerSession struct {
 	node     string
-	inst     model.EffectiveInstance
-	peer     model.EffectivePeer
+	inst     *model.EffectiveInstance // in the run's views
+	peer     *model.EffectivePeer
 	nodeAddr netip.Addr // the node's address of the peer's family
 	router   *model.RouterView
 	neighbor *model.RouterNeighbor
@@ -48,13 +49,22 @@ func (in *Input) pairSessions() []routerSession {
 	if len(routers) == 0 {
 		return nil
 	}
-	var out []routerSession
-	for _, v := range in.Views() {
+	views := in.Views()
+	n := 0
+	for _, v := range views {
+		for _, inst := range v.Instances {
+			n += len(inst.Peers)
+		}
+	}
+	out := make([]routerSession, 0, n)
+	for _, v := range views {
 		if len(v.SelectedBy) == 0 {
 			continue
 		}
-		for _, inst := range v.Instances {
-			for _, p := range inst.Peers {
+		for i := range v.Instances {
+			inst := &v.Instances[i]
+			for j := range inst.Peers {
+				p := &inst.Peers[j]
 				peerAddr, err := netip.ParseAddr(p.PeerAddress)
 				if err != nil {
 					continue
@@ -98,20 +108,53 @@ func (in *Input) neighborAt(r *model.RouterView, addr netip.Addr) *model.RouterN
 	if !addr.IsValid() {
 		return nil
 	}
-	if in.neighbors == nil {
-		in.neighbors = map[*model.RouterView]map[netip.Addr]*model.RouterNeighbor{}
+	return in.facts(r).byAddr[addr.Unmap()]
+}
+
+// routerFacts is what the router checks read of one router, derived once per run so
+// that a check over thousands of sessions does not re-parse the configuration or
+// re-scan the neighbor list for each of them.
+type routerFacts struct {
+	byAddr map[netip.Addr]*model.RouterNeighbor
+	// listen are the `bgp listen range` prefixes of the configuration.
+	listen []netip.Prefix
+	// known lists the neighbors' addresses for evidence (the first few, and how many).
+	known string
+	// groupOf is, per remote ASN, a peer-group whose neighbors use it.
+	groupOf map[int64]string
+}
+
+// maxKnown is how many neighbor addresses the evidence names before it only counts.
+const maxKnown = 8
+
+// facts returns the derived facts of one router (built once per run).
+func (in *Input) facts(r *model.RouterView) *routerFacts {
+	if f, ok := in.routerFacts[r]; ok {
+		return f
 	}
-	ix, ok := in.neighbors[r]
-	if !ok {
-		ix = make(map[netip.Addr]*model.RouterNeighbor, len(r.Neighbors))
-		for i := range r.Neighbors {
-			if a, err := netip.ParseAddr(r.Neighbors[i].Address); err == nil {
-				ix[a.Unmap()] = &r.Neighbors[i]
-			}
+	if in.routerFacts == nil {
+		in.routerFacts = map[*model.RouterView]*routerFacts{}
+	}
+	f := &routerFacts{byAddr: make(map[netip.Addr]*model.RouterNeighbor, len(r.Neighbors)), listen: listenRanges(r.Config), groupOf: map[int64]string{}}
+	var known []string
+	for i := range r.Neighbors {
+		n := &r.Neighbors[i]
+		if a, err := netip.ParseAddr(n.Address); err == nil {
+			f.byAddr[a.Unmap()] = n
 		}
-		in.neighbors[r] = ix
+		if i < maxKnown {
+			known = append(known, n.Address)
+		}
+		if n.PeerGroup != "" {
+			f.groupOf[n.RemoteASN] = n.PeerGroup
+		}
 	}
-	return ix[addr.Unmap()]
+	f.known = strings.Join(known, ", ")
+	if len(r.Neighbors) > maxKnown {
+		f.known += fmt.Sprintf(", … (%d neighbors)", len(r.Neighbors))
+	}
+	in.routerFacts[r] = f
+	return f
 }
 
 // routerSide returns the router's view of one configured session, if a router was read
@@ -241,43 +284,31 @@ func runNodeNotOnRouter(in *Input) []Finding {
 		if rs.neighbor != nil || !rs.nodeAddr.IsValid() {
 			continue
 		}
-		covered := false
-		for _, p := range listenRanges(rs.router.Config) {
-			covered = covered || p.Contains(rs.nodeAddr)
-		}
-		if covered {
+		facts := in.facts(rs.router)
+		if slices.ContainsFunc(facts.listen, func(p netip.Prefix) bool { return p.Contains(rs.nodeAddr) }) {
 			continue
-		}
-		var known []string
-		for _, n := range rs.router.Neighbors {
-			known = append(known, n.Address)
 		}
 		f := Finding{
 			Subject: peerRef(rs.node, rs.inst.Name, rs.peer.Name),
 			Message: fmt.Sprintf("router %s has no neighbor %s: node %s is selected for BGP and dials it, and is refused", rs.router.Name, rs.nodeAddr, rs.node),
-			Evidence: []Evidence{ev(model.SourceRouters, ref(routerRef(rs.router.Name)), "neighbors", strings.Join(known, ", "), rs.nodeAddr.String()),
+			Evidence: []Evidence{ev(model.SourceRouters, ref(routerRef(rs.router.Name)), "neighbors", facts.known, rs.nodeAddr.String()),
 				ev(model.SourceNodes, ref(nodeRef(rs.node)), "status.addresses[InternalIP]", rs.nodeAddr.String(), "")},
 		}
-		f.Fixes = append(f.Fixes, routerNeighborFix(rs))
+		f.Fixes = append(f.Fixes, routerNeighborFix(rs, facts.groupOf[rs.inst.LocalASN]))
 		out = append(out, f)
 	}
 	return out
 }
 
-// routerNeighborFix is the router configuration adding the node as a neighbor.
-func routerNeighborFix(rs routerSession) fix.Proposal {
+// routerNeighborFix is the router configuration adding the node as a neighbor (to group,
+// the router's peer-group for the node's ASN, if it has one).
+func routerNeighborFix(rs routerSession, group string) fix.Proposal {
 	asn := rs.inst.LocalASN
 	if rs.router.Kind == "bird" {
 		name := strings.NewReplacer("-", "_", ".", "_").Replace(rs.node)
 		return fixCommand(fix.RiskMedium, "Add the node to the router (BIRD)",
 			"Add to bird.conf (using the template of the other nodes, if any), then `birdc configure`. `kubectl bgpnet router-config --flavor bird` writes the whole configuration.",
 			fmt.Sprintf("protocol bgp %s from cilium { neighbor %s as %d; }", name, rs.nodeAddr, asn), "birdc configure")
-	}
-	group := ""
-	for _, n := range rs.router.Neighbors {
-		if n.PeerGroup != "" && n.RemoteASN == asn {
-			group = n.PeerGroup
-		}
 	}
 	line := fmt.Sprintf("neighbor %s remote-as %d", rs.nodeAddr, asn)
 	if group != "" {

@@ -361,7 +361,7 @@ func runTimers(in *Input) []Finding {
 	}
 	// the same seen from the router, where the agents report no status
 	for _, rs := range in.routerSessions() {
-		pc := in.peerConfig(rs.peer)
+		pc := in.peerConfig(*rs.peer)
 		if rs.neighbor == nil || !rs.neighbor.Established || rs.neighbor.HoldTime == 0 || rs.peer.Status != nil && rs.peer.Status.Timers != nil {
 			continue
 		}

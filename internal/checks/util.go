@@ -79,6 +79,17 @@ func joinSorted(xs []string) string {
 	return strings.Join(s, ", ")
 }
 
+// maxListed is how many items a finding's message lists before it only counts them.
+const maxListed = 10
+
+// listSome joins the first max items and says how many there are in all if more.
+func listSome(xs []string, max int) string {
+	if len(xs) <= max {
+		return strings.Join(xs, ", ")
+	}
+	return strings.Join(xs[:max], ", ") + fmt.Sprintf(", … (%d in all)", len(xs))
+}
+
 // plural picks the singular or plural word for n.
 func plural(n int, one, many string) string {
 	if n == 1 {

@@ -2,7 +2,10 @@
 
 package model
 
-import "net/netip"
+import (
+	"net/netip"
+	"slices"
+)
 
 // Node is a Kubernetes Node as far as BGP cares: its labels (BGP node selectors match
 // on them), its addresses (the sessions' source addresses) and its PodCIDRs.
@@ -25,12 +28,10 @@ type Node struct {
 }
 
 // AllPodCIDRs returns the node's PodCIDRs from both the Node and the CiliumNode, deduplicated.
-func (n Node) AllPodCIDRs() []netip.Prefix {
+func (n *Node) AllPodCIDRs() []netip.Prefix {
 	out := make([]netip.Prefix, 0, len(n.PodCIDRs)+len(n.CiliumPodCIDRs))
-	seen := map[netip.Prefix]bool{}
-	for _, p := range append(append([]netip.Prefix{}, n.PodCIDRs...), n.CiliumPodCIDRs...) {
-		if !seen[p] {
-			seen[p] = true
+	for _, p := range slices.Concat(n.PodCIDRs, n.CiliumPodCIDRs) {
+		if !slices.Contains(out, p) { // a node has a handful: a scan beats a map
 			out = append(out, p)
 		}
 	}

@@ -101,9 +101,18 @@ func (ix *PoolIndex) Containing(a netip.Addr) []PoolBlockRef {
 // First returns the block with the highest first address that contains a (the one
 // Containing lists first), in constant time and without allocating.
 func (ix *PoolIndex) First(a netip.Addr) (PoolBlockRef, bool) {
+	i, ok := ix.FirstIndex(a)
+	if !ok {
+		return PoolBlockRef{}, false
+	}
+	return ix.blocks[i], true
+}
+
+// FirstIndex is First as a position in Blocks.
+func (ix *PoolIndex) FirstIndex(a netip.Addr) (int, bool) {
 	best := -1
 	consider := func(i int) {
-		b := ix.blocks[i]
+		b := &ix.blocks[i]
 		if b.First.BitLen() == a.BitLen() && !a.Less(b.First) && !b.Last.Less(a) && i > best {
 			best = i // blocks are sorted by First: a higher index has a higher (or equal) first address
 		}
@@ -114,10 +123,7 @@ func (ix *PoolIndex) First(a netip.Addr) (PoolBlockRef, bool) {
 	for _, i := range ix.wide {
 		consider(i)
 	}
-	if best < 0 {
-		return PoolBlockRef{}, false
-	}
-	return ix.blocks[best], true
+	return best, best >= 0
 }
 
 // each calls f for the blocks containing a, highest first address first, until f

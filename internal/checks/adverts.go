@@ -3,6 +3,7 @@
 package checks
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -287,7 +288,7 @@ func runPeerConfigMissing(in *Input) []Finding {
 					f := Finding{
 						Severity: Warning,
 						Subject:  cc.Ref(),
-						Message:  fmt.Sprintf("peer %s (%s) of instance %s in CiliumBGPClusterConfig %s has no peerConfigRef: it runs with default settings and advertises nothing", p.Name, orDash(p.PeerAddress), inst.Name, cc.Name),
+						Message:  fmt.Sprintf("peer %s (%s) of instance %s in CiliumBGPClusterConfig %s has no peerConfigRef: it runs with default settings and advertises nothing", p.Name, cmp.Or(p.PeerAddress, "-"), inst.Name, cc.Name),
 						Evidence: []Evidence{ev(model.SourceClusterConfigs, ref(cc.Ref()), fmt.Sprintf("spec.bgpInstances[%d].peers[%d].peerConfigRef", i, j), "<unset>", "the name of a CiliumBGPPeerConfig")},
 					}
 					if len(s.BGP.PeerConfigs) == 1 {
@@ -631,7 +632,7 @@ func runETPLocal(in *Input) []Finding {
 			if bgp[n] {
 				on = append(on, n)
 			} else {
-				off = append(off, fmt.Sprintf("%s (%d)", orDash(n), svc.Endpoints.ReadyByNode[n]))
+				off = append(off, fmt.Sprintf("%s (%d)", cmp.Or(n, "-"), svc.Endpoints.ReadyByNode[n]))
 			}
 		}
 		if len(off) == 0 && len(on) > 0 {
@@ -667,13 +668,6 @@ func orNone(xs []string) string {
 		return "none"
 	}
 	return strings.Join(xs, ", ")
-}
-
-func orDash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
 }
 
 func runWrongAddressType(in *Input) []Finding {

@@ -3,6 +3,7 @@
 package checks
 
 import (
+	"cmp"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -233,7 +234,7 @@ func unreachableNodeNextHops(in *Input, b *model.RouterView, nodes map[netip.Add
 		ps := byFrom[from]
 		sort.Strings(ps)
 		n += len(ps)
-		details = append(details, fmt.Sprintf("from %s: %s", orDash(from), strings.Join(ps, ", ")))
+		details = append(details, fmt.Sprintf("from %s: %s", cmp.Or(from, "-"), strings.Join(ps, ", ")))
 		// the relaying router, when read: it has b as a neighbor at b's router ID
 		for _, r := range routers {
 			if r == b || r.Kind != "frr" {

@@ -3,13 +3,15 @@
 package checks
 
 import (
+	"cmp"
 	"fmt"
-	"go4.org/netipx"
 	"math/big"
 	"net/netip"
 	"slices"
 	"sort"
 	"strings"
+
+	"go4.org/netipx"
 
 	"github.com/bgpnet/kubectl-bgpnet/internal/fix"
 	"github.com/bgpnet/kubectl-bgpnet/internal/model"
@@ -538,7 +540,7 @@ func runFirstLastIP(in *Input) []Finding {
 		f := Finding{
 			Subject: p.Ref(),
 			Message: fmt.Sprintf("pool %s hands out the first and last address of %s (allowFirstLastIPs unset: Yes since 1.16)", p.Name, strings.Join(cidrs, ", ")),
-			Evidence: []Evidence{ev(model.SourcePools, ref(p.Ref()), "spec.allowFirstLastIPs", orUnset(p.AllowFirstLastIPs), `"No" to keep network and broadcast addresses free`),
+			Evidence: []Evidence{ev(model.SourcePools, ref(p.Ref()), "spec.allowFirstLastIPs", cmp.Or(p.AllowFirstLastIPs, "<unset>"), `"No" to keep network and broadcast addresses free`),
 				ev(model.SourceDaemonSets, nil, "cilium agent image", orUnknown(in.Version), "")},
 			Fixes: []fix.Proposal{fix.MergePatch(p.Ref(), p.ResourceVersion, map[string]any{"spec": map[string]any{"allowFirstLastIPs": "No"}}).
 				With("Keep network and broadcast addresses free", "Existing Services keep their addresses; a Service that already got a first/last address keeps it until recreated.")},
@@ -550,13 +552,6 @@ func runFirstLastIP(in *Input) []Finding {
 		out = append(out, f)
 	}
 	return out
-}
-
-func orUnset(s string) string {
-	if s == "" {
-		return "<unset>"
-	}
-	return s
 }
 
 // requestedIPs returns the addresses a Service asks for, and where it asked.

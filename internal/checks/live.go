@@ -3,6 +3,7 @@
 package checks
 
 import (
+	"cmp"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -102,7 +103,7 @@ func runLearnedRoutes(in *Input) []Finding {
 				n += f.Received
 			}
 			if n > 0 {
-				got = append(got, rx{a.Node, orDash(p.Name) + " " + p.PeerAddress, model.SourceAgents, n})
+				got = append(got, rx{a.Node, cmp.Or(p.Name, "-") + " " + p.PeerAddress, model.SourceAgents, n})
 			}
 		}
 	}
@@ -260,8 +261,8 @@ func runAdvertMismatch(in *Input) []Finding {
 						fmt.Sprintf("%d prefixes advertised to %s", len(have), peerAddr(p)), fmt.Sprintf("%d expected", len(want)))},
 					Fixes: []fix.Proposal{fixCommand(fix.RiskMedium, "Look at the agent's view, then restart it if it is stuck",
 						"Compare the agent's route policies with the advertisements; a restart of the agent on that node re-reconciles (sessions reset; graceful restart keeps routes on the router if enabled).",
-						fmt.Sprintf("kubectl -n %s exec %s -c cilium-agent -- cilium-dbg bgp route-policies", ciliumNS(in.S), orDash(a.Pod)),
-						fmt.Sprintf("kubectl -n %s delete pod %s", ciliumNS(in.S), orDash(a.Pod)))},
+						fmt.Sprintf("kubectl -n %s exec %s -c cilium-agent -- cilium-dbg bgp route-policies", ciliumNS(in.S), cmp.Or(a.Pod, "-")),
+						fmt.Sprintf("kubectl -n %s delete pod %s", ciliumNS(in.S), cmp.Or(a.Pod, "-")))},
 				}
 				if len(extra) > 0 {
 					f.Details = append(f.Details, "advertised but not expected: "+strings.Join(extra, ", "))
@@ -310,7 +311,7 @@ func runFamilyNotNegotiated(in *Input) []Finding {
 				continue
 			}
 			out = append(out, Finding{
-				Subject: peerRef(a.Node, ap.Instance, orDash(ap.Name)),
+				Subject: peerRef(a.Node, ap.Instance, cmp.Or(ap.Name, "-")),
 				Message: fmt.Sprintf("peer %s of node %s did not negotiate %s: nothing of %s is exchanged on this session",
 					ap.PeerAddress, a.Node, strings.Join(missing, ", "), plural(len(missing), "that family", "those families")),
 				Evidence: []Evidence{ev(model.SourceAgents, ref(nodeRef(a.Node)), "peer remote capabilities", strings.Join(ap.RemoteCapabilities, "; "),
@@ -379,7 +380,7 @@ func runETPLocalAdvertised(in *Input) []Finding {
 			out = append(out, Finding{
 				Subject: svc.Ref(),
 				Message: fmt.Sprintf("node %s advertises %s of Service %s/%s (externalTrafficPolicy Local) to %s but has no ready endpoint of it: traffic it attracts is dropped",
-					a.Node, r.Prefix, svc.Namespace, svc.Name, orDash(r.Peer)),
+					a.Node, r.Prefix, svc.Namespace, svc.Name, cmp.Or(r.Peer, "-")),
 				Evidence: []Evidence{ev(model.SourceAgentRoutes, ref(nodeRef(a.Node)), "advertised", r.Prefix.String(), "not advertised"),
 					ev(model.SourceEndpointSlices, ref(svc.Ref()), "endpoints[ready].nodeName", orNone(sortedMapKeys(svc.Endpoints.ReadyByNode)), "includes "+a.Node)},
 				Fixes: []fix.Proposal{fix.MergePatch(svc.Ref(), svc.ResourceVersion, map[string]any{"spec": map[string]any{"externalTrafficPolicy": "Cluster"}}).

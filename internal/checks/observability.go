@@ -3,6 +3,7 @@
 package checks
 
 import (
+	"cmp"
 	"fmt"
 	"net"
 	"sort"
@@ -157,7 +158,7 @@ func runDrops(in *Input, d dropCheck) []Finding {
 			Severity: d.severity, Subject: svc.Ref(),
 			Message: fmt.Sprintf("Hubble saw %d %s drops of traffic to Service %s/%s (%s), e.g. %s %s -> %s on %s",
 				len(hit), strings.Join(uniqueReasons(hit), "/"), svc.Namespace, svc.Name, ingressIPs(svc),
-				sample.Protocol, hostPort(sample.Source, sample.SourcePort, sample.Protocol), hostPort(sample.Destination, sample.DestinationPort, sample.Protocol), orDash(sample.Node)),
+				sample.Protocol, hostPort(sample.Source, sample.SourcePort, sample.Protocol), hostPort(sample.Destination, sample.DestinationPort, sample.Protocol), cmp.Or(sample.Node, "-")),
 			Evidence: []Evidence{ev(model.SourceHubble, ref(svc.Ref()), "flows[verdict=DROPPED].drop_reason_desc", strings.Join(uniqueReasons(hit), ","), "no drops")},
 		}
 		if d.id == "drop-service-backend-not-found" {
@@ -196,7 +197,7 @@ func serviceBackendHints(svc *model.Service, flows []model.Flow) []string {
 	}
 	if rest := len(flows) - icmp - other; rest > 0 {
 		out = append(out, fmt.Sprintf("%d of them go to a Service port: it has %d ready endpoints (%s); with externalTrafficPolicy %s a node without a local endpoint drops",
-			rest, svc.Endpoints.Ready, orNone(sortedMapKeys(svc.Endpoints.ReadyByNode)), orDash(svc.ExternalTrafficPolicy)))
+			rest, svc.Endpoints.Ready, orNone(sortedMapKeys(svc.Endpoints.ReadyByNode)), cmp.Or(svc.ExternalTrafficPolicy, "-")))
 	}
 	return out
 }

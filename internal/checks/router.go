@@ -3,6 +3,7 @@
 package checks
 
 import (
+	"cmp"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -357,7 +358,7 @@ func routerRemoteASFix(rs routerSession) fix.Proposal {
 	if rs.router.Kind == "bird" {
 		return fixCommand(fix.RiskMedium, "Expect the node's AS on the router (BIRD)",
 			"In the node's protocol of bird.conf set the neighbor's AS, then reconfigure.",
-			fmt.Sprintf("protocol bgp %s { neighbor %s as %d; }", orDash(rs.neighbor.Name), rs.nodeAddr, rs.inst.LocalASN), "birdc configure")
+			fmt.Sprintf("protocol bgp %s { neighbor %s as %d; }", cmp.Or(rs.neighbor.Name, "-"), rs.nodeAddr, rs.inst.LocalASN), "birdc configure")
 	}
 	return fixCommand(fix.RiskMedium, "Expect the node's AS on the router (FRR)", "Run on the router; the session resets and comes up.",
 		fmt.Sprintf("vtysh -c 'configure terminal' -c 'router bgp %d' -c 'neighbor %s remote-as %d'", rs.router.ASN, rs.nodeAddr, rs.inst.LocalASN))
@@ -479,11 +480,11 @@ func runBirdDenyFilters(in *Input) []Finding {
 			if !rejectAll && !allFiltered {
 				continue
 			}
-			observed := fmt.Sprintf("import filter %s, %d updates filtered, %d routes imported", orDash(n.ImportFilter), n.ImportFiltered, n.PrefixesAccepted)
+			observed := fmt.Sprintf("import filter %s, %d updates filtered, %d routes imported", cmp.Or(n.ImportFilter, "-"), n.ImportFiltered, n.PrefixesAccepted)
 			f := Finding{
 				Subject:  routerRef(r.Name),
-				Message:  fmt.Sprintf("router %s imports nothing from %s (%s): the session is up and every route the node advertises is dropped", r.Name, n.Address, orDash(n.Description)),
-				Evidence: []Evidence{ev(model.SourceRouters, ref(routerRef(r.Name)), "protocol "+orDash(n.Name)+" channel import", observed, "the cluster's prefixes imported")},
+				Message:  fmt.Sprintf("router %s imports nothing from %s (%s): the session is up and every route the node advertises is dropped", r.Name, n.Address, cmp.Or(n.Description, "-")),
+				Evidence: []Evidence{ev(model.SourceRouters, ref(routerRef(r.Name)), "protocol "+cmp.Or(n.Name, "-")+" channel import", observed, "the cluster's prefixes imported")},
 			}
 			if r.Kind == "bird" {
 				f.Fixes = append(f.Fixes, fixCommand(fix.RiskMedium, "Import the cluster's prefixes (BIRD)",
@@ -625,7 +626,7 @@ func runECMP(in *Input) []Finding {
 			if paths[p] == nil {
 				paths[p] = map[string]bool{}
 			}
-			paths[p][orStr(rt.NextHop, rt.From)] = true
+			paths[p][cmp.Or(rt.NextHop, rt.From)] = true
 		}
 		installed := map[netip.Prefix]int{}
 		for _, f := range r.FIB {
@@ -676,11 +677,4 @@ func runRouterBFD(in *Input) []Finding {
 		})
 	}
 	return out
-}
-
-func orStr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }

@@ -3,6 +3,7 @@
 package cli
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"net/netip"
@@ -143,7 +144,7 @@ func servicesNamed(s *model.Snapshot, name string) []model.Service {
 // compactFlow renders one flow on one line, like hubble observe's compact output.
 func compactFlow(f model.Flow) string {
 	ep := model.Endpoint
-	line := fmt.Sprintf("%s %s %s -> %s %s", f.Time.Format("Jan _2 15:04:05.000"), dash(f.Node),
+	line := fmt.Sprintf("%s %s %s -> %s %s", f.Time.Format("Jan _2 15:04:05.000"), cmp.Or(f.Node, "-"),
 		ep(f.Source, f.SourcePort, f.SourceName), ep(f.Destination, f.DestinationPort, f.DestinationName), f.Protocol)
 	if f.Flags != "" {
 		line += " " + f.Flags

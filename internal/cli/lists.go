@@ -3,6 +3,7 @@
 package cli
 
 import (
+	"cmp"
 	"fmt"
 	"net/netip"
 	"sort"
@@ -47,7 +48,7 @@ func newPoolsCmd(g *GlobalOptions) *cobra.Command {
 			for _, r := range rows {
 				svcs := fmt.Sprint(len(r.Services))
 				if o.out.format == "wide" {
-					svcs = dash(strings.Join(r.Services, ","))
+					svcs = cmp.Or(strings.Join(r.Services, ","), "-")
 				}
 				line := []string{r.Pool, strings.Join(r.Blocks, ","), fmt.Sprint(r.Used), r.Free, yes(r.Disabled), yes(r.Conflicting), svcs}
 				if o.out.format == "wide" {
@@ -103,15 +104,15 @@ func newNodesCmd(g *GlobalOptions) *cobra.Command {
 			}
 			var lines [][]string
 			for _, r := range rows {
-				line := []string{r.Node, yes(r.Ready), dash(strings.Join(r.InternalIPs, ",")), dash(strings.Join(r.PodCIDRs, ",")),
-					dash(strings.Join(r.SelectedBy, ",")), fmt.Sprintf("%d/%d", r.Established, r.Sessions)}
+				line := []string{r.Node, yes(r.Ready), cmp.Or(strings.Join(r.InternalIPs, ","), "-"), cmp.Or(strings.Join(r.PodCIDRs, ","), "-"),
+					cmp.Or(strings.Join(r.SelectedBy, ","), "-"), fmt.Sprintf("%d/%d", r.Established, r.Sessions)}
 				if o.out.format == "wide" {
 					keys := make([]string, 0, len(r.Labels))
 					for k, v := range r.Labels {
 						keys = append(keys, k+"="+v)
 					}
 					sort.Strings(keys)
-					line = append(line, dash(strings.Join(keys, ",")))
+					line = append(line, cmp.Or(strings.Join(keys, ","), "-"))
 				}
 				lines = append(lines, line)
 			}
@@ -221,12 +222,12 @@ func (o *routesOptions) Run(cmd *cobra.Command) error {
 	}
 	var lines [][]string
 	for _, r := range rows {
-		line := []string{r.Node, dash(r.Peer), r.Prefix, dash(strings.Join(r.NextHops, ",")), r.Provenance.String()}
+		line := []string{r.Node, cmp.Or(r.Peer, "-"), r.Prefix, cmp.Or(strings.Join(r.NextHops, ","), "-"), r.Provenance.String()}
 		if len(s.Routers) > 0 {
 			line = append(line, r.Router.String())
 		}
 		if o.out.format == "wide" {
-			line = append(line, yes(r.Best), dash(r.Error))
+			line = append(line, yes(r.Best), cmp.Or(r.Error, "-"))
 		}
 		lines = append(lines, line)
 	}

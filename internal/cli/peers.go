@@ -3,6 +3,7 @@
 package cli
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 
@@ -81,8 +82,8 @@ func (o *peersOptions) Run(cmd *cobra.Command) error {
 		for _, f := range r.Families {
 			fams = append(fams, f.String())
 		}
-		line := []string{r.Node, dash(r.Instance), dash(r.Peer), dash(r.PeerAddress), fmt.Sprint(r.LocalASN), fmt.Sprint(r.PeerASN),
-			r.State, human(r.Uptime), dash(strings.Join(fams, ", ")), r.Source}
+		line := []string{r.Node, cmp.Or(r.Instance, "-"), cmp.Or(r.Peer, "-"), cmp.Or(r.PeerAddress, "-"), fmt.Sprint(r.LocalASN), fmt.Sprint(r.PeerASN),
+			r.State, human(r.Uptime), cmp.Or(strings.Join(fams, ", "), "-"), r.Source}
 		if o.out.format == "wide" {
 			timers := "-"
 			if r.AppliedHold > 0 {
@@ -92,7 +93,7 @@ func (o *peersOptions) Run(cmd *cobra.Command) error {
 			if r.GracefulRestart {
 				gr = "yes"
 			}
-			line = append(line, timers, gr, dash(strings.Join(r.Capabilities, "; ")))
+			line = append(line, timers, gr, cmp.Or(strings.Join(r.Capabilities, "; "), "-"))
 		}
 		lines = append(lines, line)
 	}

@@ -3,6 +3,7 @@
 package cli
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"net/netip"
@@ -225,7 +226,7 @@ func podBackend(s *model.Snapshot, svc *model.Service) (netip.Addr, bool) {
 func (o *probeOptions) text(results []probe.Result, paths []probe.PMTUResult) error {
 	var rows [][]string
 	for _, r := range results {
-		svc := dash(r.Target.Service)
+		svc := cmp.Or(r.Target.Service, "-")
 		rtt := "-"
 		if r.ICMP == probe.Reply {
 			rtt = r.ICMPRTT.Round(time.Microsecond).String()

@@ -3,6 +3,7 @@
 package cli
 
 import (
+	"cmp"
 	"fmt"
 	"strconv"
 	"strings"
@@ -80,7 +81,7 @@ func (o *routerShowOptions) Run(cmd *cobra.Command) error {
 			if n.PolicyBlocked {
 				state += " (Policy)"
 			}
-			r := []string{v.Name, n.Address, dash(n.Description), strconv.FormatInt(n.RemoteASN, 10), state, human(n.Uptime),
+			r := []string{v.Name, n.Address, cmp.Or(n.Description, "-"), strconv.FormatInt(n.RemoteASN, 10), state, human(n.Uptime),
 				fmt.Sprintf("%d/%d/%d", n.PrefixesReceived, n.PrefixesAccepted, n.PrefixesSent)}
 			if o.out.format == "wide" {
 				maxp := "-"
@@ -91,7 +92,7 @@ func (o *routerShowOptions) Run(cmd *cobra.Command) error {
 				if n.HoldTime > 0 {
 					timers = fmt.Sprintf("%ds/%ds", n.HoldTime, n.Keepalive)
 				}
-				r = append(r, dash(n.ImportFilter), dash(n.ExportFilter), maxp, timers, dash(strings.Join(n.Families, ",")), dash(n.LastError))
+				r = append(r, cmp.Or(n.ImportFilter, "-"), cmp.Or(n.ExportFilter, "-"), maxp, timers, cmp.Or(strings.Join(n.Families, ","), "-"), cmp.Or(n.LastError, "-"))
 			}
 			rows = append(rows, r)
 		}

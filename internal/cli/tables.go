@@ -80,13 +80,6 @@ func printProblems(w io.Writer, s *model.Snapshot) error {
 	return nil
 }
 
-func dash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
-}
-
 // human renders a duration like kubectl's AGE column.
 func human(d time.Duration) string {
 	switch {

@@ -3,6 +3,7 @@
 package report
 
 import (
+	"cmp"
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
@@ -235,7 +236,7 @@ func originNote(o string) string {
 func (d Doctor) Markdown(w io.Writer) error {
 	p := &printer{w: w}
 	p.printf("## kubectl bgpnet doctor\n\n")
-	p.printf("- %s, Kubernetes %s, Cilium %s (%s)\n", clusterName(d), orDash(d.Cluster.ServerVersion), d.CiliumVersion, originNote(d.Origin))
+	p.printf("- %s, Kubernetes %s, Cilium %s (%s)\n", clusterName(d), cmp.Or(d.Cluster.ServerVersion, "-"), d.CiliumVersion, originNote(d.Origin))
 	p.printf("- %d errors, %d warnings, %d info; %d checks ran, %d skipped\n\n", d.Summary.Error, d.Summary.Warning, d.Summary.Info, d.ChecksRun, len(d.Skipped))
 	if len(d.Findings) > 0 {
 		p.printf("| severity | check | subject | message |\n|---|---|---|---|\n")

@@ -4,6 +4,7 @@
 package report
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"net/netip"
@@ -84,12 +85,12 @@ func (p *printer) header() {
 	if ctx == "" {
 		ctx = "-"
 	}
-	p.printf("Snapshot   %s (origin %s), collected %s\n", ctx, orDash(s.Origin), s.CollectedAt.UTC().Format(time.RFC3339))
+	p.printf("Snapshot   %s (origin %s), collected %s\n", ctx, cmp.Or(s.Origin, "-"), s.CollectedAt.UTC().Format(time.RFC3339))
 	p.printf("Cluster    Kubernetes %s, Cilium %s in namespace %s, kube-proxy %s\n",
-		orDash(s.Cluster.ServerVersion), orDash(s.Cilium.Version), s.Cluster.CiliumNamespace, presence(s.KubeProxy.Present))
+		cmp.Or(s.Cluster.ServerVersion, "-"), cmp.Or(s.Cilium.Version, "-"), s.Cluster.CiliumNamespace, presence(s.KubeProxy.Present))
 	c := s.Cilium.Config
 	if !c.Present {
-		p.printf("Config     cilium-config not read (%s)\n", orDash(p.unavailable(model.SourceCiliumConfig)))
+		p.printf("Config     cilium-config not read (%s)\n", cmp.Or(p.unavailable(model.SourceCiliumConfig), "-"))
 		return
 	}
 	routing := "tunnel"
@@ -97,7 +98,7 @@ func (p *printer) header() {
 		routing = "native"
 	}
 	p.printf("Config     BGP control plane %s, routing %s, IPAM %s, IPv4 %s, IPv6 %s, kube-proxy-replacement %s\n",
-		onOff(c.EnableBGPControlPlane), routing, orDash(c.IPAM), onOff(c.EnableIPv4), onOff(c.EnableIPv6), orDash(c.KubeProxyReplacement))
+		onOff(c.EnableBGPControlPlane), routing, cmp.Or(c.IPAM, "-"), onOff(c.EnableIPv4), onOff(c.EnableIPv6), cmp.Or(c.KubeProxyReplacement, "-"))
 }
 
 func (p *printer) sources() {
@@ -107,7 +108,7 @@ func (p *printer) sources() {
 		if len(msg) > 90 {
 			msg = msg[:87] + "..."
 		}
-		rows = append(rows, []string{src.Name, string(src.Status), orDash(src.APIVersion), fmt.Sprint(src.Count), msg})
+		rows = append(rows, []string{src.Name, string(src.Status), cmp.Or(src.APIVersion, "-"), fmt.Sprint(src.Count), msg})
 	}
 	p.section("SOURCES", nil, []string{"SOURCE", "STATUS", "API VERSION", "OBJECTS", "MESSAGE"}, rows, "none")
 }
@@ -124,7 +125,7 @@ func (p *printer) nodes() {
 		for _, r := range v.SelectedBy {
 			sel = append(sel, r.Name)
 		}
-		rows = append(rows, []string{n.Name, yesNo(n.Ready), addrs(n.InternalIPs), prefixes(n.AllPodCIDRs()), orDash(strings.Join(sel, ","))})
+		rows = append(rows, []string{n.Name, yesNo(n.Ready), addrs(n.InternalIPs), prefixes(n.AllPodCIDRs()), cmp.Or(strings.Join(sel, ","), "-")})
 	}
 	p.section("NODES", []string{model.SourceNodes}, []string{"NODE", "READY", "INTERNAL IP", "POD CIDR", "BGP SELECTED BY"}, rows, "no nodes")
 }
@@ -140,7 +141,7 @@ func (p *printer) bgp() {
 					ref = peer.PeerConfigRef.Name
 				}
 				rows = append(rows, []string{cc.Name, cc.APIVersion, model.SelectorString(cc.NodeSelector), in.Name, asn(in.LocalASN),
-					peer.Name, orDash(peer.PeerAddress), asn(peer.PeerASN), ref})
+					peer.Name, cmp.Or(peer.PeerAddress, "-"), asn(peer.PeerASN), ref})
 			}
 		}
 	}
@@ -162,7 +163,7 @@ func (p *printer) bgp() {
 		for _, f := range pc.Families {
 			fams = append(fams, fmt.Sprintf("%s/%s adverts=%s", f.AFI, f.SAFI, model.SelectorString(f.Advertisements)))
 		}
-		rows = append(rows, []string{pc.Name, orDash(strings.Join(fams, "; "))})
+		rows = append(rows, []string{pc.Name, cmp.Or(strings.Join(fams, "; "), "-")})
 	}
 	p.section("PEER CONFIGS", []string{model.SourcePeerConfigs}, []string{"NAME", "FAMILIES"}, rows, "none")
 
@@ -198,7 +199,7 @@ func (p *printer) sessions() {
 					routes = append(routes, fmt.Sprintf("%s %d/%d", rc.AFI, rc.Received, rc.Advertised))
 				}
 				rows = append(rows, []string{nc.Name, in.Name, peer.Name, peer.PeerAddress, asn(peer.PeerASN),
-					orDash(peer.PeeringState), up, orDash(strings.Join(routes, ", "))})
+					cmp.Or(peer.PeeringState, "-"), up, cmp.Or(strings.Join(routes, ", "), "-")})
 			}
 		}
 	}
@@ -240,21 +241,14 @@ func (p *printer) services() {
 		}
 		var byNode []string
 		for n, c := range svc.Endpoints.ReadyByNode {
-			byNode = append(byNode, fmt.Sprintf("%s=%d", orDash(n), c))
+			byNode = append(byNode, fmt.Sprintf("%s=%d", cmp.Or(n, "-"), c))
 		}
 		sort.Strings(byNode)
-		rows = append(rows, []string{svc.Namespace + "/" + svc.Name, svc.Type, vip, orDash(svc.ExternalTrafficPolicy), class,
-			fmt.Sprintf("%d/%d", svc.Endpoints.Ready, svc.Endpoints.Total), orDash(strings.Join(byNode, ","))})
+		rows = append(rows, []string{svc.Namespace + "/" + svc.Name, svc.Type, vip, cmp.Or(svc.ExternalTrafficPolicy, "-"), class,
+			fmt.Sprintf("%d/%d", svc.Endpoints.Ready, svc.Endpoints.Total), cmp.Or(strings.Join(byNode, ","), "-")})
 	}
 	p.section("SERVICES", []string{model.SourceServices, model.SourceEndpointSlices},
 		[]string{"SERVICE", "TYPE", "VIP", "ETP", "CLASS", "READY", "READY BY NODE"}, rows, "no LoadBalancer Services or Services with externalIPs")
-}
-
-func orDash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
 }
 
 func onOff(b *bool) string {
@@ -293,7 +287,7 @@ func addrs(as []netip.Addr) string {
 	for _, a := range as {
 		out = append(out, a.String())
 	}
-	return orDash(strings.Join(out, ","))
+	return cmp.Or(strings.Join(out, ","), "-")
 }
 
 func prefixes(ps []netip.Prefix) string {
@@ -301,7 +295,7 @@ func prefixes(ps []netip.Prefix) string {
 	for _, p := range ps {
 		out = append(out, p.String())
 	}
-	return orDash(strings.Join(out, ","))
+	return cmp.Or(strings.Join(out, ","), "-")
 }
 
 func labelString(l map[string]string) string {
@@ -314,5 +308,5 @@ func labelString(l map[string]string) string {
 	for _, k := range keys {
 		out = append(out, k+"="+l[k])
 	}
-	return orDash(strings.Join(out, ","))
+	return cmp.Or(strings.Join(out, ","), "-")
 }

@@ -5,6 +5,7 @@
 package views
 
 import (
+	"cmp"
 	"fmt"
 	"sort"
 	"strings"
@@ -81,7 +82,7 @@ func Peers(s *model.Snapshot) []PeerRow {
 					continue
 				}
 				fromStatus = true
-				r := PeerRow{Node: v.Node, Instance: inst.Name, Peer: p.Name, PeerAddress: orS(p.Status.PeerAddress, p.PeerAddress),
+				r := PeerRow{Node: v.Node, Instance: inst.Name, Peer: p.Name, PeerAddress: cmp.Or(p.Status.PeerAddress, p.PeerAddress),
 					LocalASN: inst.LocalASN, PeerASN: p.PeerASN, State: p.Status.PeeringState, Source: FromNodeConfig}
 				if p.Status.PeerASN != nil {
 					r.PeerASN = *p.Status.PeerASN
@@ -141,7 +142,7 @@ func configuredNames(v model.NodeBGP, p model.AgentPeer) (instance, peer string)
 		}
 		for _, cp := range inst.Peers {
 			if cp.PeerAddress == p.PeerAddress {
-				return inst.Name, orS(peer, cp.Name)
+				return inst.Name, cmp.Or(peer, cp.Name)
 			}
 		}
 	}
@@ -168,11 +169,4 @@ func NodesNeedingAgents(s *model.Snapshot) []string {
 		}
 	}
 	return out
-}
-
-func orS(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }

@@ -3,6 +3,7 @@
 package views
 
 import (
+	"cmp"
 	"fmt"
 	"net/netip"
 	"sort"
@@ -82,7 +83,7 @@ func (r *RouterStage) String() string {
 	case "policy-discarded":
 		return "lost: discarded, no policy (RFC 8212)"
 	case "not-accepted":
-		return "lost: not accepted (" + orS(r.Detail, "import filter") + ")"
+		return "lost: not accepted (" + cmp.Or(r.Detail, "import filter") + ")"
 	case "not-selected":
 		return "lost: received, not selected"
 	case "not-installed":
@@ -134,7 +135,7 @@ func routerStage(rv *model.RouterView, nb *model.RouterNeighbor, prefix netip.Pr
 		st.Stage = "no-neighbor"
 		return st
 	case !nb.Established:
-		st.Stage, st.Detail = "session-down", orS(nb.LastError, nb.State)
+		st.Stage, st.Detail = "session-down", cmp.Or(nb.LastError, nb.State)
 		return st
 	case nb.PolicyBlocked:
 		st.Stage = "policy-discarded"

@@ -4,6 +4,7 @@ package router
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"fmt"
 	"net/netip"
@@ -325,7 +326,7 @@ func collectBIRD(ctx context.Context, r Runner, v *model.RouterView) {
 			if !isBGP {
 				continue
 			}
-			v.Routes = append(v.Routes, model.RouterRoute{Prefix: br.Prefix, From: from, Best: br.Best, Valid: !br.Unreachable, ASPath: br.ASPath, NextHop: orStr(br.NextHop, first(br.Vias))})
+			v.Routes = append(v.Routes, model.RouterRoute{Prefix: br.Prefix, From: from, Best: br.Best, Valid: !br.Unreachable, ASPath: br.ASPath, NextHop: cmp.Or(br.NextHop, first(br.Vias))})
 		}
 	}
 	for _, k := range kernels {
@@ -369,7 +370,7 @@ func first(xs []string) string {
 // birdNeighbor maps a BGP protocol block to a neighbor.
 func birdNeighbor(p birdProtocol) model.RouterNeighbor {
 	f := p.Fields
-	n := model.RouterNeighbor{Name: p.Name, Address: f["Neighbor address"], Description: f["Description"], State: orStr(f["BGP state"], p.Info)}
+	n := model.RouterNeighbor{Name: p.Name, Address: f["Neighbor address"], Description: f["Description"], State: cmp.Or(f["BGP state"], p.Info)}
 	n.RemoteASN, _ = strconv.ParseInt(f["Neighbor AS"], 10, 64)
 	n.LocalASN, _ = strconv.ParseInt(f["Local AS"], 10, 64)
 	n.Established = strings.EqualFold(n.State, "Established")
@@ -382,8 +383,8 @@ func birdNeighbor(p birdProtocol) model.RouterNeighbor {
 		n.PrefixesSent += ch.Exported
 		n.PrefixesReceived += ch.Imported + ch.ImportFiltered
 		n.ImportFiltered += ch.ImportFiltered
-		n.ImportFilter = orStr(n.ImportFilter, ch.ImportFilter)
-		n.ExportFilter = orStr(n.ExportFilter, ch.ExportFilter)
+		n.ImportFilter = cmp.Or(n.ImportFilter, ch.ImportFilter)
+		n.ExportFilter = cmp.Or(n.ExportFilter, ch.ExportFilter)
 	}
 	for _, af := range p.NeighborAFs {
 		n.Families = append(n.Families, af+"-unicast")

@@ -5,6 +5,7 @@ package router
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -221,7 +222,7 @@ func collectFRR(ctx context.Context, r Runner, v *model.RouterView) {
 func applyFRRNeighbor(n *model.RouterNeighbor, fn frrNeighbor) {
 	n.State = fn.State
 	n.Established = strings.EqualFold(fn.State, "Established")
-	n.Description = orStr(n.Description, fn.Desc)
+	n.Description = cmp.Or(n.Description, fn.Desc)
 	n.PeerGroup = fn.PeerGroup
 	if n.Established {
 		n.Uptime = time.Duration(fn.UpMsec) * time.Millisecond
@@ -233,17 +234,17 @@ func applyFRRNeighbor(n *model.RouterNeighbor, fn frrNeighbor) {
 	}
 	for af, m := range fn.Capabilities.MP {
 		if m["advertisedAndReceived"] {
-			n.Families = append(n.Families, orStr(frrAFNames[af], af))
+			n.Families = append(n.Families, cmp.Or(frrAFNames[af], af))
 		}
 	}
 	sort.Strings(n.Families)
 	n.PrefixesAccepted = 0
 	for _, a := range fn.AFs {
 		n.PrefixesAccepted += a.Accepted
-		n.PeerGroup = orStr(n.PeerGroup, a.PeerGroupMember)
+		n.PeerGroup = cmp.Or(n.PeerGroup, a.PeerGroupMember)
 		n.PolicyBlocked = n.PolicyBlocked || a.InboundRequires != ""
-		n.ImportFilter = orStr(n.ImportFilter, joinNonEmpty(routeMap(a.RouteMapIn), prefixList(a.PrefixListIn)))
-		n.ExportFilter = orStr(n.ExportFilter, joinNonEmpty(routeMap(a.RouteMapOut), prefixList(a.PrefixListOut)))
+		n.ImportFilter = cmp.Or(n.ImportFilter, joinNonEmpty(routeMap(a.RouteMapIn), prefixList(a.PrefixListIn)))
+		n.ExportFilter = cmp.Or(n.ExportFilter, joinNonEmpty(routeMap(a.RouteMapOut), prefixList(a.PrefixListOut)))
 		if a.MaxPrefix > 0 {
 			n.MaxPrefix = a.MaxPrefix
 		}
@@ -275,13 +276,6 @@ func joinNonEmpty(xs ...string) string {
 		}
 	}
 	return strings.Join(out, ", ")
-}
-
-func orStr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 func frrRoutes(t frrBGPTable, problems *[]string) []model.RouterRoute {

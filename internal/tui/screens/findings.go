@@ -3,6 +3,7 @@
 package screens
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 
@@ -54,7 +55,7 @@ func findingLines(st *styles.Styles, fs []checks.Finding) string {
 func kv(st *styles.Styles, pairs ...string) string {
 	var b strings.Builder
 	for i := 0; i+1 < len(pairs); i += 2 {
-		fmt.Fprintf(&b, "  %s %s\n", st.Dim.Render(fmt.Sprintf("%-14s", pairs[i]+":")), dash(pairs[i+1]))
+		fmt.Fprintf(&b, "  %s %s\n", st.Dim.Render(fmt.Sprintf("%-14s", pairs[i]+":")), cmp.Or(pairs[i+1], "-"))
 	}
 	return strings.TrimRight(b.String(), "\n")
 }

@@ -3,6 +3,7 @@
 package screens
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strings"
@@ -146,8 +147,8 @@ func (f *flowsScreen) buildRows(d *msgs.Data) ([]table.Row, string) {
 		if f.verdict != "" && fl.Verdict != f.verdict {
 			continue
 		}
-		src, dst := model.Endpoint(fl.Source, fl.SourcePort, fl.SourceName), model.Endpoint(fl.Destination, fl.DestinationPort, orName(fl.DestinationService, fl.DestinationName))
-		out = append(out, table.Row{Key: fmt.Sprint(i), Cells: []string{fl.Time.Format("15:04:05"), fl.Verdict, dash(fl.Node), src, dst, fl.Protocol, dash(fl.Flags), dash(fl.DropReason)},
+		src, dst := model.Endpoint(fl.Source, fl.SourcePort, fl.SourceName), model.Endpoint(fl.Destination, fl.DestinationPort, cmp.Or(fl.DestinationService, fl.DestinationName))
+		out = append(out, table.Row{Key: fmt.Sprint(i), Cells: []string{fl.Time.Format("15:04:05"), fl.Verdict, cmp.Or(fl.Node, "-"), src, dst, fl.Protocol, cmp.Or(fl.Flags, "-"), cmp.Or(fl.DropReason, "-")},
 			Tones: []styles.Tone{styles.Faint, VerdictTone(fl.Verdict), 0, 0, 0, 0, styles.Faint, styles.Bad}})
 	}
 	empty := "no flow yet"
@@ -175,13 +176,6 @@ func (f *flowsScreen) matchesService(fl model.Flow) bool {
 		}
 	}
 	return false
-}
-
-func orName(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 func (f *flowsScreen) captionText() string {

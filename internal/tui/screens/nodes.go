@@ -3,6 +3,7 @@
 package screens
 
 import (
+	"cmp"
 	"fmt"
 	"sort"
 	"strings"
@@ -52,7 +53,7 @@ func NewNodes(st *styles.Styles, km *keys.KeyMap) Screen {
 			selTone := styles.Neutral
 			if f, ok := near[r.Node]; ok && sel == "" {
 				_, why, _ := strings.Cut(f.Message, "nearly is: ")
-				sel, selTone = "near miss: "+orName(why, f.Message), styles.Caution
+				sel, selTone = "near miss: "+cmp.Or(why, f.Message), styles.Caution
 			} else if sel == "" {
 				sel, selTone = "not selected", styles.Faint
 			}
@@ -92,7 +93,7 @@ func NewNodes(st *styles.Styles, km *keys.KeyMap) Screen {
 			labels = append(labels, "  "+k+"="+v)
 		}
 		sort.Strings(labels)
-		b.WriteString(dash(strings.Join(labels, "\n")) + "\n\n")
+		b.WriteString(cmp.Or(strings.Join(labels, "\n"), "-") + "\n\n")
 		b.WriteString(st.Section.Render("Sessions") + "\n")
 		n := 0
 		for _, p := range views.Peers(l.Data.Snap) {

@@ -3,6 +3,7 @@
 package screens
 
 import (
+	"cmp"
 	"fmt"
 	"net/netip"
 	"sort"
@@ -85,7 +86,7 @@ func (o *overview) render() {
 	}
 	for _, p := range pools {
 		total, _ := strconv.Atoi(p.Total)
-		fmt.Fprintf(&b, "  %-16s %s %d/%s used  %s\n", p.Pool, Bar(st, p.Used, total, 20), p.Used, dash(p.Total), strings.Join(p.Blocks, ","))
+		fmt.Fprintf(&b, "  %-16s %s %d/%s used  %s\n", p.Pool, Bar(st, p.Used, total, 20), p.Used, cmp.Or(p.Total, "-"), strings.Join(p.Blocks, ","))
 	}
 
 	b.WriteString("\n" + st.Section.Render("Findings") + "\n")
@@ -145,7 +146,7 @@ func Hubs(s *model.Snapshot) []topology.Hub {
 			famList = append(famList, f)
 		}
 		sort.Strings(famList)
-		h.Lines = append(h.Lines, fmt.Sprintf("AS %d · %s", k.asn, dash(strings.Join(famList, " "))))
+		h.Lines = append(h.Lines, fmt.Sprintf("AS %d · %s", k.asn, cmp.Or(strings.Join(famList, " "), "-")))
 		routers := map[string]bool{}
 		up := 0
 		for _, p := range ps {

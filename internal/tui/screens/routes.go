@@ -3,6 +3,7 @@
 package screens
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 
@@ -49,7 +50,7 @@ func NewRoutes(st *styles.Styles, km *keys.KeyMap) Screen {
 				nh = r.Error
 			}
 			out = append(out, table.Row{Key: key(i, r),
-				Cells: []string{r.Node, dash(r.Peer), r.Prefix, dash(nh), r.Provenance.String(), stage},
+				Cells: []string{r.Node, cmp.Or(r.Peer, "-"), r.Prefix, cmp.Or(nh, "-"), r.Provenance.String(), stage},
 				Tones: []styles.Tone{0, 0, 0, 0, 0, stageTone(r.Router)}})
 		}
 		empty := "no advertised route"

@@ -108,14 +108,6 @@ func StatusTone(st model.SourceStatus) styles.Tone {
 	return styles.Bad
 }
 
-// dash renders "" as "-".
-func dash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
-}
-
 // age renders a duration like kubectl (3h12m, 4d).
 func age(d time.Duration) string {
 	switch {

@@ -3,6 +3,7 @@
 package screens
 
 import (
+	"cmp"
 	"fmt"
 	"sort"
 	"strconv"
@@ -115,7 +116,7 @@ func NewServices(st *styles.Styles, km *keys.KeyMap) Screen {
 			if r := pendingReason(svc); r != "" {
 				status, stTone = "pending: "+r, styles.Bad
 			}
-			out = append(out, table.Row{Key: name, Cells: []string{name, svc.Type, dash(strings.Join(vips, ",")), dash(poolOf[name]), adName, adv, status},
+			out = append(out, table.Row{Key: name, Cells: []string{name, svc.Type, cmp.Or(strings.Join(vips, ","), "-"), cmp.Or(poolOf[name], "-"), adName, adv, status},
 				Tones: []styles.Tone{0, 0, 0, 0, adTone, advTone, stTone}})
 		}
 		empty := "no LoadBalancer Service"
@@ -228,7 +229,7 @@ func (s *servicesScreen) View() string {
 		if p.Conflicting {
 			state += s.St.Err.Render(" conflicting")
 		}
-		fmt.Fprintf(&b, "  %-16s %s %d/%s used  %s%s\n", p.Pool, Bar(s.St, p.Used, total, 20), p.Used, dash(p.Total),
+		fmt.Fprintf(&b, "  %-16s %s %d/%s used  %s%s\n", p.Pool, Bar(s.St, p.Used, total, 20), p.Used, cmp.Or(p.Total, "-"),
 			strings.Join(p.Blocks, ","), state)
 	}
 	for i := len(s.pools) + 1; i < lines-1; i++ {

@@ -116,3 +116,14 @@ func TestDoctorSkipsUnreadSources(t *testing.T) {
 		}
 	}
 }
+
+func TestDoctorFromBrokenSysdump(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "cilium-sysdump-20261122-101500.zip")
+	if err := os.WriteFile(path, []byte("PK\x03\x04 cut short"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut := run(t, "doctor", "--from", path)
+	if code != 2 || !strings.Contains(errOut, "sysdump "+path+": not a readable zip archive") {
+		t.Errorf("exit %d, stderr %q: want 2 and an error naming the archive", code, errOut)
+	}
+}

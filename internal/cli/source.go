@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/bgpnet/kubectl-bgpnet/internal/collect/kube"
+	"github.com/bgpnet/kubectl-bgpnet/internal/collect/sysdump"
 	"github.com/bgpnet/kubectl-bgpnet/internal/model"
 	"github.com/bgpnet/kubectl-bgpnet/internal/snapshot"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -29,6 +30,9 @@ func (g *GlobalOptions) Snapshot(ctx context.Context) (*model.Snapshot, error) {
 	case g.Demo:
 		g.Logger.Debug("using the embedded demo snapshot")
 		return snapshot.Demo()
+	case g.From != "" && sysdump.IsZip(g.From):
+		g.Logger.Debug("reading cilium sysdump", "path", g.From)
+		return sysdump.Read(g.From)
 	case g.From != "":
 		g.Logger.Debug("loading snapshot file", "path", g.From)
 		return snapshot.Load(g.From)

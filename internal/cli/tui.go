@@ -187,6 +187,9 @@ func (l tuiLoader) Load(ctx context.Context, progress func(model.SourceStatus)) 
 	switch {
 	case o.From != "":
 		origin = "snapshot " + o.From
+		if s.Origin == "sysdump" {
+			origin = "sysdump " + o.From
+		}
 	case o.live():
 		origin = "cluster " + s.Cluster.Context
 	}

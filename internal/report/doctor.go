@@ -228,6 +228,8 @@ func originNote(o string) string {
 		return "embedded demo snapshot"
 	case "file":
 		return "saved snapshot"
+	case "sysdump":
+		return "cilium sysdump, offline"
 	}
 	return "live"
 }

@@ -199,11 +199,7 @@ func (r *run) ciliumTask(k ciliumKind) func(context.Context, *model.SourceStatus
 			err = eachItem(ctx, r.opts.PageSize, func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
 				return ri.List(ctx, o)
 			}, func(obj runtime.Object) error {
-				st.Count++
-				u := obj.(*unstructured.Unstructured)
-				if derr := r.decodeCilium(k, u); derr != nil {
-					st.ObjectErrors = append(st.ObjectErrors, model.ObjectError{Namespace: u.GetNamespace(), Name: u.GetName(), Error: derr.Error()})
-				}
+				r.addCilium(k, obj.(*unstructured.Unstructured), st)
 				return nil
 			})
 			if !apierrors.IsNotFound(err) || r.served != nil {
@@ -217,6 +213,14 @@ func (r *run) ciliumTask(k ciliumKind) func(context.Context, *model.SourceStatus
 			return nil
 		}
 		return err
+	}
+}
+
+// addCilium decodes one Cilium object, noting it in st if it cannot be decoded.
+func (r *run) addCilium(k ciliumKind, u *unstructured.Unstructured, st *model.SourceStatus) {
+	st.Count++
+	if err := r.decodeCilium(k, u); err != nil {
+		st.ObjectErrors = append(st.ObjectErrors, model.ObjectError{Namespace: u.GetNamespace(), Name: u.GetName(), Error: err.Error()})
 	}
 }
 
@@ -264,14 +268,19 @@ func (r *run) listNodes(ctx context.Context, st *model.SourceStatus) error {
 	return eachItem(ctx, r.opts.PageSize, func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
 		return r.core.CoreV1().Nodes().List(ctx, o)
 	}, func(obj runtime.Object) error {
-		st.Count++
-		n, problems := decodeNode(obj.(*corev1.Node))
-		for _, p := range problems {
-			st.ObjectErrors = append(st.ObjectErrors, model.ObjectError{Name: n.Name, Error: p})
-		}
-		r.snap.Nodes = append(r.snap.Nodes, n)
+		r.addNode(obj.(*corev1.Node), st)
 		return nil
 	})
+}
+
+// addNode decodes one Node into the snapshot.
+func (r *run) addNode(node *corev1.Node, st *model.SourceStatus) {
+	st.Count++
+	n, problems := decodeNode(node)
+	for _, p := range problems {
+		st.ObjectErrors = append(st.ObjectErrors, model.ObjectError{Name: n.Name, Error: p})
+	}
+	r.snap.Nodes = append(r.snap.Nodes, n)
 }
 
 func (r *run) getCiliumConfig(ctx context.Context, st *model.SourceStatus) error {
@@ -284,12 +293,17 @@ func (r *run) getCiliumConfig(ctx context.Context, st *model.SourceStatus) error
 	if err != nil {
 		return fmt.Errorf("get ConfigMap %s/cilium-config: %w", r.opts.CiliumNamespace, err)
 	}
+	r.setCiliumConfig(cm, st)
+	return nil
+}
+
+// setCiliumConfig parses the cilium-config ConfigMap into the snapshot.
+func (r *run) setCiliumConfig(cm *corev1.ConfigMap, st *model.SourceStatus) {
 	st.Count = 1
 	r.snap.Cilium.Config = ParseCiliumConfig(cm.Data)
 	if len(r.snap.Cilium.Config.Invalid) > 0 {
 		st.Message = fmt.Sprintf("%d key(s) have invalid values", len(r.snap.Cilium.Config.Invalid))
 	}
-	return nil
 }
 
 // listDaemonSets reads the Cilium namespace (agent) and kube-system (kube-proxy).
@@ -298,18 +312,7 @@ func (r *run) listDaemonSets(ctx context.Context, st *model.SourceStatus) error 
 		err := eachItem(ctx, r.opts.PageSize, func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
 			return r.core.AppsV1().DaemonSets(ns).List(ctx, o)
 		}, func(obj runtime.Object) error {
-			st.Count++
-			ds := obj.(*appsv1.DaemonSet)
-			switch {
-			case ns == r.opts.CiliumNamespace && isCiliumAgent(ds):
-				r.snap.Cilium.Agent = daemonSetWorkload(ds, "cilium-agent")
-				r.snap.Cilium.Version = imageVersion(r.snap.Cilium.Agent.Image)
-			case isKubeProxy(ds):
-				r.snap.KubeProxy = model.KubeProxy{Present: true, DaemonSet: daemonSetWorkload(ds, "kube-proxy")}
-			case ns == "kube-system" && strings.HasPrefix(ds.Name, "svclb-"):
-				// k3s ServiceLB runs one DaemonSet per LoadBalancer Service
-				r.snap.LBControllers = append(r.snap.LBControllers, *daemonSetWorkload(ds, ""))
-			}
+			r.addDaemonSet(obj.(*appsv1.DaemonSet), st)
 			return nil
 		})
 		if err != nil {
@@ -319,19 +322,27 @@ func (r *run) listDaemonSets(ctx context.Context, st *model.SourceStatus) error 
 	return nil
 }
 
+// addDaemonSet notes the agent, kube-proxy and k3s ServiceLB DaemonSets.
+func (r *run) addDaemonSet(ds *appsv1.DaemonSet, st *model.SourceStatus) {
+	st.Count++
+	switch {
+	case ds.Namespace == r.opts.CiliumNamespace && isCiliumAgent(ds):
+		r.snap.Cilium.Agent = daemonSetWorkload(ds, "cilium-agent")
+		r.snap.Cilium.Version = imageVersion(r.snap.Cilium.Agent.Image)
+	case isKubeProxy(ds):
+		r.snap.KubeProxy = model.KubeProxy{Present: true, DaemonSet: daemonSetWorkload(ds, "kube-proxy")}
+	case ds.Namespace == "kube-system" && strings.HasPrefix(ds.Name, "svclb-"):
+		// k3s ServiceLB runs one DaemonSet per LoadBalancer Service
+		r.snap.LBControllers = append(r.snap.LBControllers, *daemonSetWorkload(ds, ""))
+	}
+}
+
 func (r *run) listDeployments(ctx context.Context, st *model.SourceStatus) error {
 	ns := r.opts.CiliumNamespace
 	err := eachItem(ctx, r.opts.PageSize, func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
 		return r.core.AppsV1().Deployments(ns).List(ctx, o)
 	}, func(obj runtime.Object) error {
-		st.Count++
-		d := obj.(*appsv1.Deployment)
-		switch {
-		case d.Name == "cilium-operator" || d.Spec.Template.Labels["io.cilium/app"] == "operator":
-			r.snap.Cilium.Operator = deploymentWorkload(d, "cilium-operator")
-		case d.Name == "hubble-relay":
-			r.snap.Cilium.HubbleRelay = deploymentWorkload(d, "hubble-relay")
-		}
+		r.addDeployment(obj.(*appsv1.Deployment), st)
 		return nil
 	})
 	if err != nil {
@@ -340,37 +351,57 @@ func (r *run) listDeployments(ctx context.Context, st *model.SourceStatus) error
 	return nil
 }
 
+// addDeployment notes the operator and hubble-relay Deployments.
+func (r *run) addDeployment(d *appsv1.Deployment, st *model.SourceStatus) {
+	st.Count++
+	switch {
+	case d.Name == "cilium-operator" || d.Spec.Template.Labels["io.cilium/app"] == "operator":
+		r.snap.Cilium.Operator = deploymentWorkload(d, "cilium-operator")
+	case d.Name == "hubble-relay":
+		r.snap.Cilium.HubbleRelay = deploymentWorkload(d, "hubble-relay")
+	}
+}
+
 func (r *run) listServices(ctx context.Context, st *model.SourceStatus) error {
 	return eachItem(ctx, r.opts.PageSize, func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
 		return r.core.CoreV1().Services(metav1.NamespaceAll).List(ctx, o)
 	}, func(obj runtime.Object) error {
-		st.Count++
-		if s := obj.(*corev1.Service); wantService(s) {
-			r.snap.Services = append(r.snap.Services, decodeService(s))
-		}
+		r.addService(obj.(*corev1.Service), st)
 		return nil
 	})
+}
+
+// addService decodes one Service (the kinds BGP can advertise) into the snapshot.
+func (r *run) addService(s *corev1.Service, st *model.SourceStatus) {
+	st.Count++
+	if wantService(s) {
+		r.snap.Services = append(r.snap.Services, decodeService(s))
+	}
 }
 
 func (r *run) listEndpointSlices(ctx context.Context, st *model.SourceStatus) error {
 	return eachItem(ctx, r.opts.PageSize, func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
 		return r.core.DiscoveryV1().EndpointSlices(metav1.NamespaceAll).List(ctx, o)
 	}, func(obj runtime.Object) error {
-		st.Count++
-		es := obj.(*discoveryv1.EndpointSlice)
-		svc := es.Labels[discoveryv1.LabelServiceName]
-		if svc == "" {
-			return nil
-		}
-		key := es.Namespace + "/" + svc
-		e := r.endpoints[key]
-		if e == nil {
-			e = &model.ServiceEndpoints{}
-			r.endpoints[key] = e
-		}
-		addEndpointSlice(e, es)
+		r.addEndpointSlice(obj.(*discoveryv1.EndpointSlice), st)
 		return nil
 	})
+}
+
+// addEndpointSlice adds one EndpointSlice to its Service's summary.
+func (r *run) addEndpointSlice(es *discoveryv1.EndpointSlice, st *model.SourceStatus) {
+	st.Count++
+	svc := es.Labels[discoveryv1.LabelServiceName]
+	if svc == "" {
+		return
+	}
+	key := es.Namespace + "/" + svc
+	e := r.endpoints[key]
+	if e == nil {
+		e = &model.ServiceEndpoints{}
+		r.endpoints[key] = e
+	}
+	addEndpointSlice(e, es)
 }
 
 // join combines what the tasks read separately, once all of them are done.

@@ -1,0 +1,263 @@
+// SPDX-License-Identifier: Apache-2.0
+
+package sysdump
+
+import (
+	"archive/zip"
+	"bytes"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/bgpnet/kubectl-bgpnet/internal/model"
+	"github.com/bgpnet/kubectl-bgpnet/internal/testenv"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+)
+
+// files renders a small cluster as cilium-cli's sysdump writes it.
+func files(t testing.TB, l2 bool, image string) map[string][]byte {
+	t.Helper()
+	out := map[string][]byte{}
+	put := func(name string, o runtime.Object) {
+		data, err := testenv.SysdumpYAML(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[name+"-"+testenv.SysdumpTime+".yaml"] = data
+	}
+	put("k8s-nodes", &corev1.NodeList{Items: []corev1.Node{
+		{ObjectMeta: metav1.ObjectMeta{Name: "n1", Labels: map[string]string{"bgp": "on"}},
+			Status: corev1.NodeStatus{Addresses: []corev1.NodeAddress{{Type: corev1.NodeInternalIP, Address: "192.168.1.11"}}}},
+		{ObjectMeta: metav1.ObjectMeta{Name: "n2", Labels: map[string]string{"bgp": "off"}},
+			Status: corev1.NodeStatus{Addresses: []corev1.NodeAddress{{Type: corev1.NodeInternalIP, Address: "192.168.1.12"}}}},
+	}})
+	put("k8s-services", &corev1.ServiceList{Items: []corev1.Service{{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "web", Name: "front", Labels: map[string]string{"app": "front"}},
+		Spec:       corev1.ServiceSpec{Type: corev1.ServiceTypeLoadBalancer, Ports: []corev1.ServicePort{{Protocol: "TCP", Port: 80}}},
+		Status:     corev1.ServiceStatus{LoadBalancer: corev1.LoadBalancerStatus{Ingress: []corev1.LoadBalancerIngress{{IP: "10.0.10.1"}}}},
+	}}})
+	put("cilium-configmap", &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: "cilium", Name: "cilium-config"},
+		Data: map[string]string{"enable-bgp-control-plane": "true", "enable-l2-announcements": fmt.Sprint(l2)}})
+	put("cilium-daemonset", &appsv1.DaemonSet{ObjectMeta: metav1.ObjectMeta{Namespace: "cilium", Name: "cilium"},
+		Spec: appsv1.DaemonSetSpec{Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{"k8s-app": "cilium"}},
+			Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "cilium-agent", Image: image}}}}},
+		Status: appsv1.DaemonSetStatus{DesiredNumberScheduled: 2, NumberReady: 2}})
+	put("k8s-pods", &corev1.PodList{Items: []corev1.Pod{{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "kube-system", Name: "kube-proxy-abcde", Labels: map[string]string{"k8s-app": "kube-proxy"},
+			OwnerReferences: []metav1.OwnerReference{{Kind: "DaemonSet", Name: "kube-proxy", APIVersion: "apps/v1", UID: "1"}}},
+		Spec:   corev1.PodSpec{Containers: []corev1.Container{{Name: "kube-proxy", Image: "registry.k8s.io/kube-proxy:v1.34.0"}}},
+		Status: corev1.PodStatus{Phase: corev1.PodRunning},
+	}}})
+	cc := &unstructured.UnstructuredList{Object: map[string]any{"apiVersion": "cilium.io/v2", "kind": "CiliumBGPClusterConfigList"}}
+	cc.Items = append(cc.Items, unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "cilium.io/v2", "kind": "CiliumBGPClusterConfig", "metadata": map[string]any{"name": "tor"},
+		"spec": map[string]any{"nodeSelector": map[string]any{"matchLabels": map[string]any{"bgp": "on"}},
+			"bgpInstances": []any{map[string]any{"name": "i", "localASN": int64(64512), "peers": []any{
+				map[string]any{"name": "gw", "peerAddress": "192.168.1.1", "peerASN": int64(64513)}}}}},
+	}})
+	put("ciliumbgpclusterconfigs", cc)
+	pools := &unstructured.UnstructuredList{Object: map[string]any{"apiVersion": "cilium.io/v2", "kind": "CiliumLoadBalancerIPPoolList"}}
+	pools.Items = append(pools.Items, unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "cilium.io/v2", "kind": "CiliumLoadBalancerIPPool", "metadata": map[string]any{"name": "vips"},
+		"spec": map[string]any{"blocks": []any{map[string]any{"cidr": "10.0.10.0/24"}}},
+	}})
+	put("ciliumloadbalancerippools", pools)
+	out["cilium-sysdump.log"] = []byte("⚠️ failed to collect ciliumbgpnodeconfigoverrides: the server could not find the requested resource (get ciliumbgpnodeconfigoverrides.cilium.io)\n")
+	return out
+}
+
+func zipOf(t testing.TB, fs map[string][]byte) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	if err := testenv.WriteSysdumpZip(&b, fs); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+func read(t *testing.T, data []byte, limits Limits) (*model.Snapshot, error) {
+	t.Helper()
+	return ReadArchive(bytes.NewReader(data), int64(len(data)), "test.zip", limits)
+}
+
+func TestReadSysdump(t *testing.T) {
+	s, err := read(t, zipOf(t, files(t, false, "quay.io/cilium/cilium:v1.19.2@sha256:abc")), DefaultLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Origin != "sysdump" || s.CollectedAt.Format("20060102-150405") != testenv.SysdumpTime || s.Cluster.CiliumNamespace != "cilium" {
+		t.Errorf("origin %q, collected %s, cilium namespace %q", s.Origin, s.CollectedAt, s.Cluster.CiliumNamespace)
+	}
+	if len(s.Nodes) != 2 || s.Nodes[0].Labels["bgp"] != "on" || s.Nodes[0].InternalIPs[0].String() != "192.168.1.11" {
+		t.Errorf("nodes: %+v", s.Nodes)
+	}
+	if len(s.Services) != 1 || s.Services[0].Ingress[0].IP != "10.0.10.1" {
+		t.Errorf("services: %+v", s.Services)
+	}
+	if s.Cilium.Version != "1.19.2" || !model.Bool(s.Cilium.Config.EnableBGPControlPlane, false) {
+		t.Errorf("cilium %q, config %+v", s.Cilium.Version, s.Cilium.Config)
+	}
+	if !s.KubeProxy.Present || s.KubeProxy.DaemonSet.Ready != 1 {
+		t.Errorf("kube-proxy from its pods: %+v", s.KubeProxy)
+	}
+	if len(s.BGP.ClusterConfigs) != 1 || s.BGP.ClusterConfigs[0].APIVersion != "cilium.io/v2" || len(s.Pools) != 1 {
+		t.Errorf("cluster configs %+v, pools %+v", s.BGP.ClusterConfigs, s.Pools)
+	}
+	want := map[string]model.Status{
+		model.SourceNodes: model.StatusOK, model.SourceServices: model.StatusOK, model.SourceClusterConfigs: model.StatusOK,
+		model.SourcePools: model.StatusOK, model.SourceDaemonSets: model.StatusOK,
+		model.SourceEndpointSlices:     model.StatusSkipped,      // no file
+		model.SourceNodeConfigOverride: model.StatusNotInstalled, // the log says so
+		model.SourcePeeringPolicies:    model.StatusNotInstalled, // removed in 1.19
+		model.SourceL2Policies:         model.StatusNotInstalled, // L2 announcements off
+		model.SourceAgents:             model.StatusSkipped,
+	}
+	for name, st := range want {
+		if got, _ := s.Source(name); got.Status != st {
+			t.Errorf("source %s: %s (%s), want %s", name, got.Status, got.Message, st)
+		}
+	}
+	if got, _ := s.Source(model.SourceNodes); !strings.Contains(got.Message, "k8s-nodes-"+testenv.SysdumpTime+".yaml") || got.Count != 2 {
+		t.Errorf("nodes source should name its file and count: %+v", got)
+	}
+}
+
+func TestReadSysdumpWhatItCannotKnow(t *testing.T) {
+	fs := files(t, true, "quay.io/cilium/cilium:v1.18.4")
+	delete(fs, "cilium-sysdump.log")
+	s, err := read(t, zipOf(t, fs), DefaultLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]string{
+		model.SourceL2Policies:         "does not collect",                        // enabled, but not in a sysdump
+		model.SourcePeeringPolicies:    "no ciliumbgppeeringpolicies-<time>.yaml", // 1.18: could exist
+		model.SourceNodeConfigOverride: "no ciliumbgpnodeconfigoverrides",
+	} {
+		if got, _ := s.Source(name); got.Status != model.StatusSkipped || !strings.Contains(got.Message, want) {
+			t.Errorf("source %s: %s %q, want skipped with %q", name, got.Status, got.Message, want)
+		}
+	}
+}
+
+func TestReadSysdumpBadFile(t *testing.T) {
+	fs := files(t, false, "quay.io/cilium/cilium:v1.19.2")
+	fs["k8s-services-"+testenv.SysdumpTime+".yaml"] = []byte("items: [\n  - {metadata: {name: x}\n")
+	fs["ciliumloadbalancerippools-"+testenv.SysdumpTime+".yaml"] = []byte(`apiVersion: cilium.io/v2
+kind: CiliumLoadBalancerIPPoolList
+items:
+- apiVersion: cilium.io/v2
+  kind: CiliumLoadBalancerIPPool
+  metadata: {name: broken}
+  spec: {blocks: "not a list"}
+- apiVersion: cilium.io/v2
+  kind: CiliumLoadBalancerIPPool
+  metadata: {name: good}
+  spec: {blocks: [{cidr: 10.0.10.0/24}]}
+`)
+	s, err := read(t, zipOf(t, fs), DefaultLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, _ := s.Source(model.SourceServices)
+	if svc.Status != model.StatusError || !strings.Contains(svc.Message, "k8s-services-"+testenv.SysdumpTime+".yaml") {
+		t.Errorf("malformed Services file: %+v", svc)
+	}
+	if nodes, _ := s.Source(model.SourceNodes); nodes.Status != model.StatusOK || len(s.Nodes) != 2 {
+		t.Errorf("the other files are still read: %+v", nodes)
+	}
+	pools, _ := s.Source(model.SourcePools)
+	if len(s.Pools) != 1 || s.Pools[0].Name != "good" || len(pools.ObjectErrors) != 1 || pools.ObjectErrors[0].Name != "broken" {
+		t.Errorf("a malformed object is named, the others kept: pools %+v, errors %+v", s.Pools, pools.ObjectErrors)
+	}
+}
+
+func TestReadSysdumpHostile(t *testing.T) {
+	small := Limits{Entries: 50, Entry: 64 << 10, Total: 256 << 10}
+	bomb := func(n int) map[string][]byte {
+		fs := files(t, false, "quay.io/cilium/cilium:v1.19.2")
+		fs["k8s-pods-"+testenv.SysdumpTime+".yaml"] = bytes.Repeat([]byte("#"), n)
+		return fs
+	}
+	many := map[string][]byte{}
+	for i := range 60 {
+		many[fmt.Sprintf("f%d.txt", i)] = nil
+	}
+	var lying bytes.Buffer
+	zw := zip.NewWriter(&lying)
+	w, _ := zw.CreateRaw(&zip.FileHeader{Name: "k8s-nodes-" + testenv.SysdumpTime + ".yaml", Method: zip.Store, CompressedSize64: 3, UncompressedSize64: 3, CRC32: 1})
+	_, _ = w.Write([]byte("abc"))
+	_ = zw.Close()
+	for _, tc := range []struct {
+		name string
+		data []byte
+		want string
+	}{
+		{"not a zip", []byte("apiVersion: v1\nkind: List\n"), "not a readable zip archive"},
+		{"empty zip", zipOf(t, map[string][]byte{}), "not a cilium sysdump"},
+		{"other zip", zipOf(t, map[string][]byte{"../../etc/passwd": []byte("root")}), "not a cilium sysdump"},
+		{"too many entries", zipOf(t, many), "60 entries"},
+		{"truncated", zipOf(t, files(t, false, "x"))[:300], "not a readable zip archive"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := read(t, tc.data, small)
+			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "test.zip") {
+				t.Errorf("error %v, want one naming test.zip with %q", err, tc.want)
+			}
+		})
+	}
+	// an entry beyond the limits fails its source, names itself, and the rest is read
+	for _, tc := range []struct {
+		name   string
+		fs     map[string][]byte
+		limits Limits
+		src    string
+		want   string
+	}{
+		{"entry too large", bomb(100 << 10), small, model.SourceDaemonSets, "more than the 64 KiB allowed"},
+		{"archive too large", bomb(60 << 10), Limits{Entries: 50, Entry: 64 << 10, Total: 40 << 10}, model.SourceDaemonSets, "more than 40 KiB in all"},
+		{"no object", bomb(10), small, model.SourceDaemonSets, "no object in it"},
+		{"CRC mismatch", nil, small, model.SourceNodes, "checksum"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			data := lying.Bytes()
+			if tc.fs != nil {
+				data = zipOf(t, tc.fs)
+			}
+			s, err := read(t, data, tc.limits)
+			if err != nil {
+				t.Fatal(err)
+			}
+			st, _ := s.Source(tc.src)
+			if !strings.Contains(st.Message, tc.want) {
+				t.Errorf("source %s: %s %q, want %q", tc.src, st.Status, st.Message, tc.want)
+			}
+		})
+	}
+}
+
+// FuzzReadArchive feeds arbitrary bytes and mutated sysdumps: never a panic, and
+// either an error naming the input or a snapshot.
+func FuzzReadArchive(f *testing.F) {
+	// small seeds: the fuzzer minimises every new input, and a whole sysdump takes long
+	f.Add(zipOf(f, map[string][]byte{"k8s-nodes-" + testenv.SysdumpTime + ".yaml": []byte("apiVersion: v1\nkind: NodeList\nitems:\n- metadata: {name: n1}\n")}))
+	f.Add(zipOf(f, map[string][]byte{"cilium-configmap-" + testenv.SysdumpTime + ".yaml": []byte("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cilium-config}\ndata: {a: b}\n"),
+		"cilium-sysdump.log": []byte("failed to collect ciliumnodes: forbidden\n")}))
+	f.Add([]byte("PK\x03\x04"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		s, err := ReadArchive(bytes.NewReader(data), int64(len(data)), "fuzz.zip", Limits{Entries: 100, Entry: 1 << 20, Total: 4 << 20})
+		if err != nil {
+			if !strings.Contains(err.Error(), "fuzz.zip") {
+				t.Errorf("error does not name the input: %v", err)
+			}
+			return
+		}
+		if s == nil || s.Origin != "sysdump" {
+			t.Errorf("no snapshot and no error")
+		}
+	})
+}

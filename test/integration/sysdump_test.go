@@ -11,9 +11,14 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/bgpnet/kubectl-bgpnet/internal/checks"
 	"github.com/bgpnet/kubectl-bgpnet/internal/testenv"
+	flowpb "github.com/cilium/cilium/api/v1/flow"
+	observerpb "github.com/cilium/cilium/api/v1/observer"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
 // kubeProxy is a kube-proxy DaemonSet and one of its pods: a sysdump has no file for
@@ -122,5 +127,65 @@ func TestSysdumpMatchesLive(t *testing.T) {
 				t.Error("kube-proxy was not seen through its pod")
 			}
 		})
+	}
+}
+
+// TestSysdumpHubbleDrops adds the Hubble flow files a sysdump takes from each agent
+// (`hubble observe -o jsonpb`) to a sysdump of the healthy scenario: the drops towards
+// a VIP are reported by doctor offline, the other flows are not.
+func TestSysdumpHubbleDrops(t *testing.T) {
+	env := testenv.Start(t, testenv.Options{Flavor: testenv.Cilium120, APIServerFlags: homelabAPIServerFlags})
+	env.Seed(t, readTestdata(t, "scenarios/common.yaml"))
+	env.Seed(t, readTestdata(t, "scenarios/healthy.yaml"))
+	files, err := testenv.Sysdump(context.Background(), env.Config, "kube-system")
+	if err != nil {
+		t.Fatal(err)
+	}
+	kc := testenv.Kubeconfig(t, env.Config)
+	snap := snapshotJSON(t, kc)
+	var vip string
+	for _, svc := range snap.Services {
+		if len(svc.Ingress) > 0 && vip == "" {
+			vip = svc.Ingress[0].IP
+		}
+	}
+	if vip == "" {
+		t.Fatal("the healthy scenario has no VIP")
+	}
+	var lines bytes.Buffer
+	for i, f := range []*flowpb.Flow{
+		{Verdict: flowpb.Verdict_DROPPED, DropReasonDesc: flowpb.DropReason_SERVICE_BACKEND_NOT_FOUND, NodeName: "node1",
+			IP: &flowpb.IP{Source: "203.0.113.9", Destination: vip}, L4: &flowpb.Layer4{Protocol: &flowpb.Layer4_TCP{TCP: &flowpb.TCP{SourcePort: 41000, DestinationPort: 8443}}}},
+		{Verdict: flowpb.Verdict_FORWARDED, NodeName: "node1",
+			IP: &flowpb.IP{Source: "203.0.113.9", Destination: vip}, L4: &flowpb.Layer4{Protocol: &flowpb.Layer4_TCP{TCP: &flowpb.TCP{SourcePort: 41001, DestinationPort: 443}}}},
+	} {
+		f.Time = timestamppb.New(time.Date(2026, 11, 22, 10, 14, i, 0, time.UTC))
+		line, err := protojson.Marshal(&observerpb.GetFlowsResponse{NodeName: "node1", Time: f.Time, ResponseTypes: &observerpb.GetFlowsResponse_Flow{Flow: f}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines.Write(append(line, '\n'))
+	}
+	files["hubble-flows-cilium-x1y2z-"+testenv.SysdumpTime+".json"] = lines.Bytes()
+	var zipped bytes.Buffer
+	if err := testenv.WriteSysdumpZip(&zipped, files); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "sysdump.zip")
+	if err := os.WriteFile(path, zipped.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	rep := doctorReportOf(t, "--from", path)
+	var drops []checks.Finding
+	for _, f := range rep.Findings {
+		if f.ID == "hubble-drop-summary" {
+			drops = append(drops, f)
+		}
+	}
+	if len(drops) != 1 || !strings.Contains(drops[0].Message+strings.Join(drops[0].Details, " "), "SERVICE_BACKEND_NOT_FOUND") {
+		t.Errorf("want one hubble-drop-summary naming the reason, got %+v", drops)
+	}
+	if slices.ContainsFunc(rep.Skipped, func(s checks.Skipped) bool { return s.ID == "hubble-drop-summary" }) {
+		t.Error("the drop check was skipped although the sysdump has flows")
 	}
 }

@@ -200,6 +200,7 @@ func (a *archive) snapshot() (*model.Snapshot, error) {
 	}
 	s := kube.Assemble(d)
 	s.Cluster.Context = "sysdump " + path.Base(a.name)
+	a.addFlows(s)
 	return s, nil
 }
 

@@ -11,6 +11,10 @@ import (
 
 	"github.com/bgpnet/kubectl-bgpnet/internal/model"
 	"github.com/bgpnet/kubectl-bgpnet/internal/testenv"
+	flowpb "github.com/cilium/cilium/api/v1/flow"
+	observerpb "github.com/cilium/cilium/api/v1/observer"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/types/known/timestamppb"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -260,4 +264,59 @@ func FuzzReadArchive(f *testing.F) {
 			t.Errorf("no snapshot and no error")
 		}
 	})
+}
+
+// flowLines renders flows as `hubble observe -o jsonpb` prints them: a GetFlowsResponse
+// per line.
+func flowLines(t *testing.T, rs ...*observerpb.GetFlowsResponse) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	for _, r := range rs {
+		line, err := protojson.Marshal(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.Write(line)
+		b.WriteByte('\n')
+	}
+	return b.Bytes()
+}
+
+func flowTo(dst string, v flowpb.Verdict) *observerpb.GetFlowsResponse {
+	return &observerpb.GetFlowsResponse{NodeName: "n1", Time: timestamppb.Now(), ResponseTypes: &observerpb.GetFlowsResponse_Flow{Flow: &flowpb.Flow{
+		Verdict: v, DropReasonDesc: flowpb.DropReason_SERVICE_BACKEND_NOT_FOUND, NodeName: "n1",
+		IP: &flowpb.IP{Source: "203.0.113.7", Destination: dst, IpVersion: flowpb.IPVersion_IPv4},
+		L4: &flowpb.Layer4{Protocol: &flowpb.Layer4_TCP{TCP: &flowpb.TCP{SourcePort: 40000, DestinationPort: 81}}},
+	}}}
+}
+
+func TestReadSysdumpFlows(t *testing.T) {
+	fs := files(t, false, "quay.io/cilium/cilium:v1.19.2")
+	good := flowLines(t, flowTo("10.0.10.1", flowpb.Verdict_DROPPED), flowTo("10.0.10.1", flowpb.Verdict_FORWARDED),
+		flowTo("10.244.1.5", flowpb.Verdict_DROPPED),
+		&observerpb.GetFlowsResponse{NodeName: "n1", ResponseTypes: &observerpb.GetFlowsResponse_LostEvents{LostEvents: &observerpb.LostEvent{NumEventsLost: 3}}})
+	fs["hubble-flows-cilium-a1b2c-"+testenv.SysdumpTime+".json"] = append(good, []byte("{\"flow\": {\"verdict\": 7\n")...)
+	fs["hubble-flows-cilium-d3e4f-"+testenv.SysdumpTime+".json"] = []byte("level=info msg=\"not a flow\"\n")
+	s, err := read(t, zipOf(t, fs), DefaultLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, _ := s.Source(model.SourceHubble)
+	if st.Status != model.StatusOK || st.Count != 1 || !strings.Contains(st.Message, "3 flows in 1 hubble-flows files") ||
+		!strings.Contains(st.Message, "not read: hubble-flows-cilium-d3e4f-"+testenv.SysdumpTime+".json: no line is a Hubble flow") {
+		t.Errorf("hubble source: %+v", st)
+	}
+	if len(s.Flows) != 1 || s.Flows[0].Destination != "10.0.10.1" || s.Flows[0].DropReason != "SERVICE_BACKEND_NOT_FOUND" || s.Flows[0].DestinationPort != 81 {
+		t.Errorf("flows: %+v", s.Flows)
+	}
+	delete(fs, "hubble-flows-cilium-a1b2c-"+testenv.SysdumpTime+".json")
+	s, _ = read(t, zipOf(t, fs), DefaultLimits)
+	if st, _ := s.Source(model.SourceHubble); st.Status != model.StatusError {
+		t.Errorf("only an unreadable flow file: %+v", st)
+	}
+	delete(fs, "hubble-flows-cilium-d3e4f-"+testenv.SysdumpTime+".json")
+	s, _ = read(t, zipOf(t, fs), DefaultLimits)
+	if st, _ := s.Source(model.SourceHubble); st.Status != model.StatusSkipped {
+		t.Errorf("no flow file: %+v", st)
+	}
 }

@@ -1,0 +1,296 @@
+// SPDX-License-Identifier: Apache-2.0
+
+package agent
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"net/netip"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/bgpnet/kubectl-bgpnet/internal/model"
+)
+
+// DecodePeersText reads the human forms of the agent's peer list, as cilium-bugtool
+// saves them (inside a Markdown code block or not): the detailed form of
+// `cilium-dbg shell -- bgp/peers -f detailed` (1.19+) or the table of
+// `cilium-dbg bgp peers` (≤1.18). Output in neither form is an error quoting its start.
+func DecodePeersText(out []byte) ([]model.AgentPeer, error) {
+	t := unfence(out)
+	if len(bytes.TrimSpace(t)) == 0 {
+		return nil, fmt.Errorf("empty peers output")
+	}
+	first := strings.TrimSpace(string(t[:min(len(t), bytes.IndexByte(append(t, '\n'), '\n'))]))
+	switch {
+	case strings.HasPrefix(first, "Instance:"):
+		return decodeDetailed(t)
+	case strings.HasPrefix(first, "Local AS"):
+		return decodeTable(t)
+	}
+	return nil, fmt.Errorf("neither `bgp/peers -f detailed` nor the `bgp peers` table; output starts %s", quote(t))
+}
+
+// unfence strips cilium-bugtool's Markdown: a "# command" title and ``` fences.
+func unfence(out []byte) []byte {
+	var b bytes.Buffer
+	for line := range strings.Lines(string(out)) {
+		trim := strings.TrimSpace(line)
+		if strings.HasPrefix(trim, "```") || strings.HasPrefix(line, "# ") {
+			continue
+		}
+		b.WriteString(line)
+	}
+	return bytes.TrimLeft(b.Bytes(), "\n")
+}
+
+// decodeDetailed parses the indented `bgp/peers -f detailed` form: instances at
+// column 0, peers at 2, their fields at 4, sections (families, timers, capabilities)
+// below.
+func decodeDetailed(t []byte) ([]model.AgentPeer, error) {
+	var out []model.AgentPeer
+	var instance string
+	var p *model.AgentPeer
+	var fam *model.AgentFamily
+	section := map[int]string{} // the open section at each indent
+	sc := bufio.NewScanner(bytes.NewReader(t))
+	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
+	n := 0
+	flush := func() {
+		if p != nil {
+			out = append(out, *p)
+		}
+		p, fam = nil, nil
+	}
+	for sc.Scan() {
+		n++
+		line := strings.TrimRight(sc.Text(), " \r")
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
+		indent := len(line) - len(strings.TrimLeft(line, " "))
+		key, val, hasColon := strings.Cut(strings.TrimSpace(line), ":")
+		val = strings.TrimSpace(val)
+		for i := range section {
+			if i >= indent {
+				delete(section, i)
+			}
+		}
+		switch {
+		case indent == 0 && key == "Instance":
+			flush()
+			instance = val
+			continue
+		case indent == 2 && key == "Peer":
+			flush()
+			p = &model.AgentPeer{Instance: instance, Name: val}
+			continue
+		case p == nil:
+			return nil, fmt.Errorf("line %d: %q outside a peer", n, line)
+		}
+		parent := section[indent-2]
+		if hasColon && val == "" {
+			section[indent] = key
+		}
+		var err error
+		switch {
+		case parent == "Address Families" && hasColon && val == "":
+			afi, safi, _ := strings.Cut(key, "/")
+			p.Families = append(p.Families, model.AgentFamily{AFI: afi, SAFI: safi})
+			fam = &p.Families[len(p.Families)-1]
+		case section[4] == "Address Families" && indent == 8 && fam != nil:
+			var v int64
+			v, err = strconv.ParseInt(val, 10, 64)
+			switch key {
+			case "Received Routes":
+				fam.Received = v
+			case "Accepted Routes":
+				fam.Accepted = v
+			case "Advertised Routes":
+				fam.Advertised = v
+			}
+		case section[4] == "Local Capabilities" || section[4] == "Remote Capabilities":
+			caps := &p.LocalCapabilities
+			if section[4] == "Remote Capabilities" {
+				caps = &p.RemoteCapabilities
+			}
+			switch indent {
+			case 6:
+				*caps = append(*caps, strings.ToLower(key))
+			case 8:
+				if len(*caps) > 0 && !strings.Contains(val, " ") && !hasColon { // "ipv4-unicast" under "multiprotocol:"
+					last := &(*caps)[len(*caps)-1]
+					if !strings.Contains(*last, " ") {
+						*last += " " + key
+					} else {
+						*caps = append(*caps, strings.SplitN(*last, " ", 2)[0]+" "+key)
+					}
+				}
+			}
+		case indent == 4:
+			err = setDetail(p, key, val)
+		case parent == "Hold Time" || parent == "Keep Alive Time":
+			var d int64
+			d, err = secondsOf(val)
+			switch {
+			case parent == "Hold Time" && key == "Configured":
+				p.ConfiguredHold = d
+			case parent == "Hold Time" && key == "Applied":
+				p.AppliedHold = d
+			case key == "Configured":
+				p.ConfiguredKeepalive = d
+			case key == "Applied":
+				p.AppliedKeepalive = d
+			}
+		case parent == "Timers" && key == "Connect Retry Time":
+			p.ConnectRetry, err = secondsOf(val)
+		case parent == "Graceful Restart" && key == "Enabled":
+			p.GracefulRestart = val == "true"
+		case parent == "Graceful Restart" && key == "Restart Time":
+			p.GRRestartTime, err = secondsOf(val)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("line %d %q: %w", n, strings.TrimSpace(line), err)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("line %d: %w", n+1, err)
+	}
+	flush()
+	return out, nil
+}
+
+// setDetail sets one of a peer's own fields of the detailed form.
+func setDetail(p *model.AgentPeer, key, val string) error {
+	var err error
+	switch key {
+	case "Address":
+		p.PeerAddress = val
+	case "Port":
+		p.PeerPort, err = strconv.ParseInt(val, 10, 64)
+	case "PeerAsn":
+		p.PeerASN, err = strconv.ParseInt(val, 10, 64)
+	case "LocalAsn":
+		p.LocalASN, err = strconv.ParseInt(val, 10, 64)
+	case "Session State":
+		p.State = val
+	case "Uptime":
+		p.Uptime, err = time.ParseDuration(val)
+	case "Ebgp Multihop TTL":
+		p.EBGPMultihopTTL, err = strconv.ParseInt(val, 10, 64)
+	case "TCP Password Enabled":
+		p.TCPPasswordEnabled = val == "true"
+	}
+	return err
+}
+
+// secondsOf parses a Go duration ("1m30s") into whole seconds.
+func secondsOf(val string) (int64, error) {
+	d, err := time.ParseDuration(val)
+	return int64(d / time.Second), err
+}
+
+// columns splits a table row: tab-separated as printed, or aligned with runs of
+// spaces as the tab writer leaves it. Leading blank cells are kept.
+var spaceRun = regexp.MustCompile(`\t| {2,}`)
+
+// decodeTable parses the `cilium-dbg bgp peers` table of Cilium ≤1.18: a row per
+// session and family, further families of a session on rows whose session columns
+// are blank. With --no-uptime... the Uptime column is absent.
+func decodeTable(t []byte) ([]model.AgentPeer, error) {
+	lines := strings.Split(strings.TrimRight(string(t), "\n"), "\n")
+	header := spaceRun.Split(strings.TrimSpace(lines[0]), -1)
+	col := map[string]int{}
+	for i, h := range header {
+		col[strings.TrimSpace(h)] = i
+	}
+	for _, want := range []string{"Local AS", "Peer AS", "Peer Address", "Session", "Family", "Received", "Advertised"} {
+		if _, ok := col[want]; !ok {
+			return nil, fmt.Errorf("peers table without a %q column; header %q", want, lines[0])
+		}
+	}
+	var out []model.AgentPeer
+	for n, line := range lines[1:] {
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
+		cells := spaceRun.Split(strings.TrimRight(line, " \r"), -1)
+		if len(cells) < len(header) {
+			// a continuation row: only family, received and advertised
+			if len(out) == 0 || len(cells) < 3 {
+				return nil, fmt.Errorf("line %d %q: a row with %d of %d columns", n+2, line, len(cells), len(header))
+			}
+			cells = append(make([]string, len(header)-3), cells[len(cells)-3:]...)
+		}
+		get := func(name string) string { return strings.TrimSpace(cells[col[name]]) }
+		if get("Peer Address") == "" && len(out) > 0 {
+			f, err := tableFamily(get("Family"), get("Received"), get("Advertised"))
+			if err != nil {
+				return nil, fmt.Errorf("line %d %q: %w", n+2, line, err)
+			}
+			out[len(out)-1].Families = append(out[len(out)-1].Families, f)
+			continue
+		}
+		var p model.AgentPeer
+		var err error
+		if p.LocalASN, err = strconv.ParseInt(get("Local AS"), 10, 64); err != nil {
+			return nil, fmt.Errorf("line %d %q: local AS: %w", n+2, line, err)
+		}
+		if p.PeerASN, err = strconv.ParseInt(get("Peer AS"), 10, 64); err != nil {
+			return nil, fmt.Errorf("line %d %q: peer AS: %w", n+2, line, err)
+		}
+		if p.PeerAddress, p.PeerPort, err = addrPort(get("Peer Address")); err != nil {
+			return nil, fmt.Errorf("line %d %q: peer address: %w", n+2, line, err)
+		}
+		p.Instance = "asn-" + strconv.FormatInt(p.LocalASN, 10)
+		p.State = get("Session")
+		if i, ok := col["Uptime"]; ok && i < len(cells) {
+			p.Uptime, _ = time.ParseDuration(strings.TrimSpace(cells[i])) // "-" when not established
+		}
+		f, err := tableFamily(get("Family"), get("Received"), get("Advertised"))
+		if err != nil {
+			return nil, fmt.Errorf("line %d %q: %w", n+2, line, err)
+		}
+		p.Families = append(p.Families, f)
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// addrPort splits "192.0.2.1:179", "[fd00::1]:179" or, as cilium-dbg prints IPv6
+// peers, "fd00::1:179" (no brackets: the port is after the last colon).
+func addrPort(s string) (string, int64, error) {
+	i := strings.LastIndexByte(s, ':')
+	if i < 0 {
+		return "", 0, fmt.Errorf("%q has no port", s)
+	}
+	a, err := netip.ParseAddr(strings.Trim(s[:i], "[]"))
+	if err != nil {
+		return "", 0, err
+	}
+	port, err := strconv.ParseUint(s[i+1:], 10, 16)
+	if err != nil {
+		return "", 0, fmt.Errorf("port of %q: %w", s, err)
+	}
+	return a.String(), int64(port), nil
+}
+
+// tableFamily reads the "ipv4/unicast", received and advertised cells.
+func tableFamily(family, received, advertised string) (model.AgentFamily, error) {
+	afi, safi, ok := strings.Cut(family, "/")
+	if !ok {
+		return model.AgentFamily{}, fmt.Errorf("family %q is not afi/safi", family)
+	}
+	f := model.AgentFamily{AFI: afi, SAFI: safi}
+	var err error
+	if f.Received, err = strconv.ParseInt(received, 10, 64); err != nil {
+		return f, fmt.Errorf("received: %w", err)
+	}
+	if f.Advertised, err = strconv.ParseInt(advertised, 10, 64); err != nil {
+		return f, fmt.Errorf("advertised: %w", err)
+	}
+	return f, nil
+}

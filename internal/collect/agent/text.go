@@ -24,6 +24,9 @@ func DecodePeersText(out []byte) ([]model.AgentPeer, error) {
 	if len(bytes.TrimSpace(t)) == 0 {
 		return nil, fmt.Errorf("empty peers output")
 	}
+	if bytes.Contains(t, []byte("BGP Control Plane is disabled")) {
+		return nil, ErrBGPDisabled
+	}
 	first := strings.TrimSpace(string(t[:min(len(t), bytes.IndexByte(append(t, '\n'), '\n'))]))
 	switch {
 	case strings.HasPrefix(first, "Instance:"):

@@ -10,6 +10,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -82,6 +83,10 @@ type archive struct {
 	log    string          // cilium-sysdump.log, if present
 	limits Limits
 	read   int64 // bytes read so far, against limits.Total
+	// podList is k8s-pods, read on first use.
+	podList  []unstructured.Unstructured
+	podsErr  error
+	podsRead bool
 }
 
 // ReadArchive reads a sysdump from r (size bytes); name names it in errors.
@@ -201,6 +206,7 @@ func (a *archive) snapshot() (*model.Snapshot, error) {
 	s := kube.Assemble(d)
 	s.Cluster.Context = "sysdump " + path.Base(a.name)
 	a.addFlows(s)
+	a.addAgents(s)
 	return s, nil
 }
 
@@ -347,6 +353,32 @@ func atLeast(version string, major, minor int) bool {
 	return ma > major || ma == major && mi >= minor
 }
 
+// pods returns the pods of k8s-pods (read once).
+func (a *archive) pods() ([]unstructured.Unstructured, error) {
+	if !a.podsRead {
+		a.podsRead = true
+		f, ok := a.files["k8s-pods.yaml"]
+		if !ok {
+			a.podsErr = errors.New("no k8s-pods-<time>.yaml in the sysdump")
+		} else {
+			a.podList, a.podsErr = a.objects(f.entry)
+		}
+	}
+	return a.podList, a.podsErr
+}
+
+// podNodes maps each pod's name to its node (pod names of agents are unique).
+func (a *archive) podNodes() map[string]string {
+	pods, _ := a.pods()
+	out := make(map[string]string, len(pods))
+	for _, p := range pods {
+		if node, _, _ := unstructured.NestedString(p.Object, "spec", "nodeName"); node != "" {
+			out[p.GetName()] = node
+		}
+	}
+	return out
+}
+
 // inferDaemonSets adds the DaemonSets a sysdump has no file for but bgpnet needs to
 // see — kube-proxy and k3s ServiceLB (svclb-*) — from their pods in k8s-pods.
 func (a *archive) inferDaemonSets(d *kube.Dump) {
@@ -354,13 +386,7 @@ func (a *archive) inferDaemonSets(d *kube.Dump) {
 	if !ok || ds.Status != model.StatusOK {
 		return
 	}
-	f, ok := a.files["k8s-pods.yaml"]
-	if !ok {
-		ds.Message += "; no k8s-pods file, so kube-proxy and k3s ServiceLB could not be seen"
-		d.Sources[model.SourceDaemonSets] = ds
-		return
-	}
-	pods, err := a.objects(f.entry)
+	pods, err := a.pods()
 	if err != nil {
 		ds.Message += "; kube-proxy and k3s ServiceLB could not be seen: " + err.Error()
 		d.Sources[model.SourceDaemonSets] = ds
@@ -401,6 +427,6 @@ func (a *archive) inferDaemonSets(d *kube.Dump) {
 	for _, key := range order {
 		ds.Items = append(ds.Items, *byOwner[key])
 	}
-	ds.Message += ", kube-proxy and k3s ServiceLB from their pods in " + path.Base(f.entry.Name)
+	ds.Message += ", kube-proxy and k3s ServiceLB from their pods in " + path.Base(a.files["k8s-pods.yaml"].entry.Name)
 	d.Sources[model.SourceDaemonSets] = ds
 }

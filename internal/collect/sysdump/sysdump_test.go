@@ -3,8 +3,10 @@
 package sysdump
 
 import (
+	"archive/tar"
 	"archive/zip"
 	"bytes"
+	"compress/gzip"
 	"fmt"
 	"strings"
 	"testing"
@@ -318,5 +320,77 @@ func TestReadSysdumpFlows(t *testing.T) {
 	s, _ = read(t, zipOf(t, fs), DefaultLimits)
 	if st, _ := s.Source(model.SourceHubble); st.Status != model.StatusSkipped {
 		t.Errorf("no flow file: %+v", st)
+	}
+}
+
+// bugtool packs files the way cilium-bugtool does: a gzipped tar of one directory.
+func bugtool(t *testing.T, files map[string]string) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	gz := gzip.NewWriter(&b)
+	tw := tar.NewWriter(gz)
+	for name, body := range files {
+		if err := tw.WriteHeader(&tar.Header{Name: "cilium-bugtool-20261122-101512/" + name, Mode: 0o644, Size: int64(len(body)), Typeflag: tar.TypeReg}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tw.Write([]byte(body)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := gz.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+func TestReadSysdumpAgents(t *testing.T) {
+	fs := files(t, false, "quay.io/cilium/cilium:v1.20.2")
+	pods := &corev1.PodList{Items: []corev1.Pod{
+		{ObjectMeta: metav1.ObjectMeta{Namespace: "cilium", Name: "cilium-a1b2c", Labels: map[string]string{"k8s-app": "cilium"}}, Spec: corev1.PodSpec{NodeName: "n1"}},
+		{ObjectMeta: metav1.ObjectMeta{Namespace: "cilium", Name: "cilium-d3e4f", Labels: map[string]string{"k8s-app": "cilium"}}, Spec: corev1.PodSpec{NodeName: "n2"}},
+		{ObjectMeta: metav1.ObjectMeta{Namespace: "cilium", Name: "cilium-g5h6i", Labels: map[string]string{"k8s-app": "cilium"}}, Spec: corev1.PodSpec{NodeName: "n3"}},
+	}}
+	data, err := testenv.SysdumpYAML(pods)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs["k8s-pods-"+testenv.SysdumpTime+".yaml"] = data
+	md := "# cilium-dbg shell -- bgp/peers -f detailed\n\n```\nInstance: i\n  Peer: gw\n    Address: 192.168.1.1\n    Port: 179\n    PeerAsn: 64513\n    LocalAsn: 64512\n    Session State: established\n    Uptime: 5m0s\n    Address Families:\n      ipv4/unicast:\n        Received Routes: 1\n        Accepted Routes: 1\n        Advertised Routes: 2\n```\n"
+	fs["cilium-bugtool-cilium-a1b2c-"+testenv.SysdumpTime+".tar.gz"] = bugtool(t, map[string]string{
+		"cmd/cilium-dbg-shell----bgp-peers--f-detailed.md": md, "cmd/cilium-dbg-status---verbose.md": "# cilium-dbg status --verbose\n"})
+	fs["cilium-bugtool-cilium-d3e4f-"+testenv.SysdumpTime+".tar.gz"] = bugtool(t, map[string]string{
+		"cmd/cilium-dbg-shell----bgp-peers--f-detailed.md": "# cilium-dbg shell -- bgp/peers -f detailed\n\n```\nBGP Control Plane is disabled\n```\n"})
+	fs["cilium-bugtool-cilium-zzzzz-"+testenv.SysdumpTime+".tar.gz"] = []byte("\x1f\x8b broken")
+	fs["cilium-bugtool-cilium-g5h6i-"+testenv.SysdumpTime+".tar.gz"] = bugtool(t, map[string]string{"cmd/cilium-dbg-status.md": "ok"})[:40]
+	s, err := read(t, zipOf(t, fs), DefaultLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, _ := s.Source(model.SourceAgents)
+	if st.Status != model.StatusOK || st.Count != 4 || st.Failed != 3 || !strings.Contains(st.Message, "from 4 cilium-bugtool archives") {
+		t.Errorf("agents source: %+v", st)
+	}
+	byPod := map[string]model.AgentNode{}
+	for _, n := range s.Agents {
+		byPod[n.Pod] = n
+	}
+	if n := byPod["cilium-a1b2c"]; n.Node != "n1" || n.Status != model.StatusOK || len(n.Peers) != 1 || n.Peers[0].PeerAddress != "192.168.1.1" ||
+		n.Peers[0].State != "established" || n.Peers[0].Families[0].Advertised != 2 || !strings.Contains(n.Via, "cmd/cilium-dbg-shell----bgp-peers--f-detailed.md") {
+		t.Errorf("agent n1: %+v", n)
+	}
+	if n := byPod["cilium-d3e4f"]; n.Node != "n2" || n.Status != model.StatusNotInstalled {
+		t.Errorf("agent with BGP off: %+v", n)
+	}
+	if n := byPod["cilium-zzzzz"]; n.Status != model.StatusError || !strings.Contains(n.Message, "not in k8s-pods") {
+		t.Errorf("agent of an unknown pod: %+v", n)
+	}
+	if n := byPod["cilium-g5h6i"]; n.Status != model.StatusError || !strings.Contains(n.Message, "cilium-bugtool-cilium-g5h6i-"+testenv.SysdumpTime+".tar.gz") {
+		t.Errorf("a truncated archive: %+v", n)
+	}
+	if r, _ := s.Source(model.SourceAgentRoutes); r.Status != model.StatusSkipped {
+		t.Errorf("agent routes: %+v", r)
 	}
 }

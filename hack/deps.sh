@@ -4,9 +4,9 @@
 # deps.sh - the Debian packages the tests and the lab need, installed only when missing:
 #   jq (scripts), iproute2 (network namespaces), frr + bird2 (the routers), gobgpd (the
 #   nodes' BGP speakers, as Cilium embeds GoBGP), bsdutils (script(1): the TUI in a
-#   pseudo-terminal).
+#   pseudo-terminal), graphviz (dot(1): the diagrams must render).
 set -euo pipefail
-PACKAGES=(jq iproute2 frr bird2 gobgpd bsdutils)
+PACKAGES=(jq iproute2 frr bird2 gobgpd bsdutils graphviz)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -297,3 +297,125 @@ func tableFamily(family, received, advertised string) (model.AgentFamily, error)
 	}
 	return f, nil
 }
+
+// DecodeRoutesText reads the human tables of the agent's advertised routes, as
+// cilium-bugtool saves them: `cilium-dbg shell -- bgp/routes -a out <afi> unicast`
+// (1.19+: Instance, Peer as the peer's name, Prefix, NextHop, Age; instance and peer
+// are left blank when they repeat) or `cilium-dbg bgp routes advertised <afi> unicast`
+// (≤1.18: VRouter, Peer as its address, Prefix, NextHop, Age, Attrs). The peer column is
+// returned as printed; the caller maps 1.19+ names to addresses.
+func DecodeRoutesText(out []byte) ([]model.AgentRoute, error) {
+	t := unfence(out)
+	if len(bytes.TrimSpace(t)) == 0 {
+		return nil, nil // nothing advertised: cilium-bugtool drops empty outputs, or saves an empty block
+	}
+	if bytes.Contains(t, []byte("BGP Control Plane is disabled")) {
+		return nil, ErrBGPDisabled
+	}
+	lines := strings.Split(strings.TrimRight(string(t), "\n"), "\n")
+	header := lines[0]
+	cols := tableColumns(header)
+	idx := map[string]int{}
+	for i, c := range cols {
+		idx[c.name] = i
+	}
+	router, hasRouter := idx["Instance"]
+	if !hasRouter {
+		router, hasRouter = idx["VRouter"]
+	}
+	for _, want := range []string{"Peer", "Prefix", "NextHop"} {
+		if _, ok := idx[want]; !ok || !hasRouter {
+			return nil, fmt.Errorf("routes table without Instance/VRouter, Peer, Prefix and NextHop columns; header %q", header)
+		}
+	}
+	var res []model.AgentRoute
+	var lastRouter, lastPeer string
+	for n, line := range lines[1:] {
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
+		cells := cutColumns(line, cols)
+		if cells[router] == "" {
+			cells[router] = lastRouter
+		}
+		if cells[idx["Peer"]] == "" && cells[router] == lastRouter {
+			cells[idx["Peer"]] = lastPeer
+		}
+		lastRouter, lastPeer = cells[router], cells[idx["Peer"]]
+		p, err := netip.ParsePrefix(cells[idx["Prefix"]])
+		if err != nil {
+			return nil, fmt.Errorf("line %d %q: prefix: %w", n+2, line, err)
+		}
+		r := model.AgentRoute{Peer: cells[idx["Peer"]], Prefix: p}
+		if asn, err := strconv.ParseInt(cells[router], 10, 64); err == nil {
+			r.RouterASN = asn // ≤1.18 prints the local ASN; 1.19+ the instance name
+		}
+		if nh, err := netip.ParseAddr(cells[idx["NextHop"]]); err == nil {
+			r.NextHops = []netip.Addr{nh}
+		}
+		if i, ok := idx["Age"]; ok {
+			if d, err := time.ParseDuration(cells[i]); err == nil {
+				r.Age = int64(d)
+			}
+		}
+		r.Best = true // only best paths are advertised
+		res = append(res, r)
+	}
+	return res, nil
+}
+
+// headerWords matches a column title: words separated by single spaces.
+var headerWords = regexp.MustCompile(`\S+(?: \S+)*`)
+
+// column is a table column: its title and where it starts in the header.
+type column struct {
+	name  string
+	start int
+}
+
+// tableColumns finds the columns of a header: separated by tabs, or by runs of two or
+// more spaces as a tab writer aligns them.
+func tableColumns(header string) []column {
+	var cols []column
+	if strings.Contains(header, "\t") {
+		for i, h := range strings.Split(header, "\t") {
+			if h = strings.TrimSpace(h); h != "" {
+				cols = append(cols, column{name: h, start: -1 - i}) // negative: the tab index
+			}
+		}
+		return cols
+	}
+	for _, loc := range headerWords.FindAllStringIndex(header, -1) {
+		cols = append(cols, column{name: header[loc[0]:loc[1]], start: loc[0]})
+	}
+	return cols
+}
+
+// cutColumns splits a row into the header's columns: by tab index, or by the header's
+// offsets (the last column takes the rest of the line).
+func cutColumns(line string, cols []column) []string {
+	cells := make([]string, len(cols))
+	if len(cols) > 0 && cols[0].start < 0 {
+		parts := strings.Split(line, "\t")
+		for i, c := range cols {
+			if j := -1 - c.start; j < len(parts) {
+				cells[i] = strings.TrimSpace(parts[j])
+			}
+		}
+		if last := -1 - cols[len(cols)-1].start; last < len(parts) {
+			cells[len(cols)-1] = strings.TrimSpace(strings.Join(parts[last:], "\t"))
+		}
+		return cells
+	}
+	for i, c := range cols {
+		if c.start >= len(line) {
+			break
+		}
+		end := len(line)
+		if i+1 < len(cols) {
+			end = min(len(line), cols[i+1].start)
+		}
+		cells[i] = strings.TrimSpace(line[c.start:end])
+	}
+	return cells
+}

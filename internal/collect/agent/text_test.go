@@ -173,3 +173,80 @@ func FuzzDecodePeersText(f *testing.F) {
 		}
 	})
 }
+
+// routesTable writes rows through the tab writer settings cilium-dbg uses.
+func routesTable(t *testing.T, header string, rows ...string) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	w := tabwriter.NewWriter(&b, 5, 0, 3, ' ', 0)
+	fmt.Fprintln(w, header)
+	for _, r := range rows {
+		fmt.Fprintln(w, r)
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+func TestDecodeRoutesText(t *testing.T) {
+	// 1.20: pkg/bgp/commands, instance and peer blank when they repeat
+	shell := routesTable(t, "Instance\tPeer\tPrefix\tNextHop\tAge",
+		"tor-65001\tgobgp-peer-1\t10.244.0.0/24\t10.99.0.110\t1h2m3s",
+		"\t\t10.96.50.104/32\t10.99.0.110\t5m0s",
+		"\tgobgp-peer-2\t10.244.0.0/24\t10.99.0.110\t-",
+		"tor-65002\tgobgp-peer-3\tfd00:10::/64\tfd00:99::110\t3s")
+	routes, err := DecodeRoutesText(append([]byte("# cilium-dbg shell -- bgp/routes -a out ipv4 unicast\n\n```\n"), append(shell, "```\n"...)...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range routes {
+		got = append(got, fmt.Sprintf("%s %s %v %d", r.Peer, r.Prefix, r.NextHops, r.Age/int64(time.Second)))
+	}
+	want := []string{"gobgp-peer-1 10.244.0.0/24 [10.99.0.110] 3723", "gobgp-peer-1 10.96.50.104/32 [10.99.0.110] 300",
+		"gobgp-peer-2 10.244.0.0/24 [10.99.0.110] 0", "gobgp-peer-3 fd00:10::/64 [fd00:99::110] 3"}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("1.20 routes:\n got %q\nwant %q", got, want)
+	}
+	// 1.18: pkg/bgpv1/api PrintBGPRoutesTable with peer and age
+	old := routesTable(t, "VRouter\tPeer\tPrefix\tNextHop\tAge\tAttrs",
+		"64512\t192.0.2.1\t10.0.1.0/24\t192.0.2.10\t7s\t[{Origin: i} {Nexthop: 192.0.2.10}]",
+		"64512\t192.0.2.1\t172.16.10.1/32\t192.0.2.10\t7s\t[{Origin: i} {Nexthop: 192.0.2.10} {Communities: 65000:100}]")
+	routes, err = DecodeRoutesText(old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(routes) != 2 || routes[1].Peer != "192.0.2.1" || routes[1].RouterASN != 64512 || routes[1].Prefix.String() != "172.16.10.1/32" || routes[1].NextHops[0].String() != "192.0.2.10" {
+		t.Errorf("1.18 routes: %+v", routes)
+	}
+	if r, err := DecodeRoutesText([]byte("# cilium-dbg bgp routes advertised ipv6 unicast\n\n```\n\n```\n")); err != nil || len(r) != 0 {
+		t.Errorf("empty output: %v %v", r, err)
+	}
+	for name, in := range map[string]string{
+		"bad prefix": "VRouter   Peer   Prefix   NextHop\n1   192.0.2.1   nonsense   192.0.2.10\n",
+		"no columns": "Something else entirely\n",
+		"bgp off":    "BGP Control Plane is disabled\n",
+	} {
+		if _, err := DecodeRoutesText([]byte(in)); err == nil {
+			t.Errorf("%s: no error", name)
+		}
+	}
+}
+
+// FuzzDecodeRoutesText: never a panic, and an accepted route has a valid prefix.
+func FuzzDecodeRoutesText(f *testing.F) {
+	f.Add([]byte("Instance   Peer   Prefix          NextHop      Age\ni          p      10.0.0.0/24     10.0.0.1     3s\n                  10.0.1.0/24     10.0.0.1     3s\n"))
+	f.Add([]byte("VRouter\tPeer\tPrefix\tNextHop\tAge\tAttrs\n64512\t192.0.2.1\t10.0.1.0/24\t192.0.2.10\t7s\t[{Origin: i}]\n"))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		routes, err := DecodeRoutesText(in)
+		if err != nil {
+			return
+		}
+		for _, r := range routes {
+			if !r.Prefix.IsValid() {
+				t.Errorf("route accepted with an invalid prefix: %+v", r)
+			}
+		}
+	})
+}

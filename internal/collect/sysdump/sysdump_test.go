@@ -360,7 +360,9 @@ func TestReadSysdumpAgents(t *testing.T) {
 	fs["k8s-pods-"+testenv.SysdumpTime+".yaml"] = data
 	md := "# cilium-dbg shell -- bgp/peers -f detailed\n\n```\nInstance: i\n  Peer: gw\n    Address: 192.168.1.1\n    Port: 179\n    PeerAsn: 64513\n    LocalAsn: 64512\n    Session State: established\n    Uptime: 5m0s\n    Address Families:\n      ipv4/unicast:\n        Received Routes: 1\n        Accepted Routes: 1\n        Advertised Routes: 2\n```\n"
 	fs["cilium-bugtool-cilium-a1b2c-"+testenv.SysdumpTime+".tar.gz"] = bugtool(t, map[string]string{
-		"cmd/cilium-dbg-shell----bgp-peers--f-detailed.md": md, "cmd/cilium-dbg-status---verbose.md": "# cilium-dbg status --verbose\n"})
+		"cmd/cilium-dbg-shell----bgp-peers--f-detailed.md": md, "cmd/cilium-dbg-status---verbose.md": "# cilium-dbg status --verbose\n",
+		"cmd/cilium-dbg-shell----bgp-routes--a-out-ipv4-unicast.md": "# cilium-dbg shell -- bgp/routes -a out ipv4 unicast\n\n```\n" +
+			"Instance   Peer   Prefix            NextHop        Age\ni          gw     10.0.10.1/32      192.168.1.11   5m0s\n                  10.244.1.0/24     192.168.1.11   5m0s\n```\n"})
 	fs["cilium-bugtool-cilium-d3e4f-"+testenv.SysdumpTime+".tar.gz"] = bugtool(t, map[string]string{
 		"cmd/cilium-dbg-shell----bgp-peers--f-detailed.md": "# cilium-dbg shell -- bgp/peers -f detailed\n\n```\nBGP Control Plane is disabled\n```\n"})
 	fs["cilium-bugtool-cilium-zzzzz-"+testenv.SysdumpTime+".tar.gz"] = []byte("\x1f\x8b broken")
@@ -390,7 +392,10 @@ func TestReadSysdumpAgents(t *testing.T) {
 	if n := byPod["cilium-g5h6i"]; n.Status != model.StatusError || !strings.Contains(n.Message, "cilium-bugtool-cilium-g5h6i-"+testenv.SysdumpTime+".tar.gz") {
 		t.Errorf("a truncated archive: %+v", n)
 	}
-	if r, _ := s.Source(model.SourceAgentRoutes); r.Status != model.StatusSkipped {
+	if n := byPod["cilium-a1b2c"]; len(n.Routes) != 2 || n.Routes[0].Peer != "192.168.1.1" || n.Routes[0].Prefix.String() != "10.0.10.1/32" {
+		t.Errorf("routes of n1, to the peer's address: %+v", n.Routes)
+	}
+	if r, _ := s.Source(model.SourceAgentRoutes); r.Status != model.StatusOK || r.Count != 2 || !strings.Contains(r.Message, "from 1 of 4") {
 		t.Errorf("agent routes: %+v", r)
 	}
 }

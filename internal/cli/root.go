@@ -128,7 +128,7 @@ and hands over the fix.`,
 	cmd.MarkFlagsMutuallyExclusive("from", "demo")
 	addTUI(cmd, g)
 
-	cmd.AddCommand(newDoctorCmd(g), newPeersCmd(g), newRoutesCmd(g), newPoolsCmd(g), newNodesCmd(g), newFlowsCmd(g), newRouterCmd(g), newRouterConfigCmd(g), newFixCmd(g), newProbeCmd(g), newSnapshotCmd(g), newDiagramCmd(g), newWhatIfCmd(g), newVersionCmd(g))
+	cmd.AddCommand(newDoctorCmd(g), newPeersCmd(g), newRoutesCmd(g), newPoolsCmd(g), newNodesCmd(g), newFlowsCmd(g), newRouterCmd(g), newRouterConfigCmd(g), newFixCmd(g), newProbeCmd(g), newSnapshotCmd(g), newDiagramCmd(g), newWhatIfCmd(g), newWatchCmd(g), newVersionCmd(g))
 	return cmd
 }
 

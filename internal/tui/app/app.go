@@ -20,6 +20,7 @@ import (
 	"github.com/bgpnet/kubectl-bgpnet/internal/tui/msgs"
 	"github.com/bgpnet/kubectl-bgpnet/internal/tui/screens"
 	"github.com/bgpnet/kubectl-bgpnet/internal/tui/styles"
+	"github.com/bgpnet/kubectl-bgpnet/internal/views"
 )
 
 // Loader produces the data: a live collection, a saved snapshot or the demo. progress
@@ -43,18 +44,22 @@ type Options struct {
 
 // Model is the root model.
 type Model struct {
-	o        Options
-	ctx      context.Context
-	cancel   context.CancelFunc
-	st       *styles.Styles
-	km       *keys.KeyMap
-	help     help.Model
-	spin     spinner.Model
-	screens  []screens.Screen
-	active   int
-	back     []int
-	w, h     int
-	data     *msgs.Data
+	o       Options
+	ctx     context.Context
+	cancel  context.CancelFunc
+	st      *styles.Styles
+	km      *keys.KeyMap
+	help    help.Model
+	spin    spinner.Model
+	screens []screens.Screen
+	active  int
+	back    []int
+	w, h    int
+	data    *msgs.Data
+	// history is every session change seen between successive collections, and
+	// peers the sessions of the last one (to compare the next with).
+	history  views.PeerHistory
+	peers    []views.PeerRow
 	loading  bool
 	reload   bool // a refresh was asked for while collecting: collect again after
 	loadCh   chan tea.Msg
@@ -239,6 +244,11 @@ func (m *Model) loaded(msg msgs.DataMsg) tea.Cmd {
 		m.loadErr = msg.Err
 		cmds = append(cmds, msgs.Flash("collection failed: "+msg.Err.Error(), true))
 	} else {
+		cur := views.Peers(msg.Data.Snap)
+		if m.data != nil && msg.Data.Live {
+			m.history = m.history.Record(m.peers, cur, m.data.Snap.CollectedAt, msg.Data.Snap.CollectedAt)
+		}
+		m.peers, msg.Data.History = cur, m.history
 		m.loadErr, m.data = nil, msg.Data
 		for _, s := range m.screens {
 			s.SetData(m.data)

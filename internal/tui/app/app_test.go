@@ -380,3 +380,69 @@ func TestDoctorWritesFix(t *testing.T) {
 		t.Errorf("status bar:\n%s", screenText(m))
 	}
 }
+
+// flappingLoader serves the demo as a live cluster whose pi-cp → gw-v6 session comes
+// up on the second collection and goes down again on the third.
+type flappingLoader struct{ n *int }
+
+func (l flappingLoader) Load(ctx context.Context, progress func(model.SourceStatus)) (*msgs.Data, error) {
+	*l.n++
+	s, err := snapshot.Demo()
+	if err != nil {
+		return nil, err
+	}
+	s.CollectedAt = s.CollectedAt.Add(time.Duration(*l.n) * 30 * time.Second)
+	if *l.n == 2 {
+		for i := range s.BGP.NodeConfigs {
+			for j := range s.BGP.NodeConfigs[i].Status {
+				for k := range s.BGP.NodeConfigs[i].Status[j].Peers {
+					if p := &s.BGP.NodeConfigs[i].Status[j].Peers[k]; s.BGP.NodeConfigs[i].Name == "pi-cp" && p.Name == "gw-v6" {
+						p.PeeringState = "established"
+					}
+				}
+			}
+		}
+	}
+	return &msgs.Data{Snap: s, Result: checks.Run(s, checks.All()), Live: true, Origin: "cluster test"}, nil
+}
+
+// The Peers screen keeps what it saw between refreshes: the session that came up and
+// went down again is marked ↓1 and its detail lists both changes.
+func TestPeersHistoryAcrossRefreshes(t *testing.T) {
+	n := 0
+	dark := true
+	m := New(Options{Loader: flappingLoader{&n}, Dark: &dark})
+	m.Update(tea.WindowSizeMsg{Width: 160, Height: 48})
+	for range 3 {
+		if n > 0 {
+			press(t, m, "r")
+		} else {
+			feed(t, m, m.startLoad(), 0)
+		}
+		for i := 0; (m.loading || m.data == nil) && i < 100; i++ {
+			feed(t, m, waitLoad(m.loadCh), 0)
+		}
+	}
+	if n != 3 {
+		t.Fatalf("loads = %d, want 3", n)
+	}
+	press(t, m, "3")
+	if got := screenText(m); !strings.Contains(got, "active ↓1") {
+		t.Errorf("peers screen lacks the flap mark:\n%s", got)
+	}
+	press(t, m, "/")
+	for _, r := range "gw-v6" {
+		press(t, m, string(r))
+	}
+	press(t, m, "enter")
+	for i := 0; i < 8 && !strings.Contains(screenText(m), "Seen while watching"); i++ {
+		press(t, m, "down")
+		press(t, m, "enter")
+	}
+	got := screenText(m)
+	for _, want := range []string{"Seen while watching", "active → established", "established → active"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("session detail lacks %q:\n%s", want, got)
+		}
+	}
+}

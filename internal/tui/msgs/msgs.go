@@ -9,6 +9,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/bgpnet/kubectl-bgpnet/internal/checks"
 	"github.com/bgpnet/kubectl-bgpnet/internal/model"
+	"github.com/bgpnet/kubectl-bgpnet/internal/views"
 )
 
 // Data is what the screens show: one snapshot and the findings over it. Screens treat
@@ -24,6 +25,9 @@ type Data struct {
 	// Started is when the collection began (set by the root): data collected before a
 	// change was made cannot show its effect.
 	Started time.Time
+	// History holds the session changes seen between the collections of this run (set
+	// by the root; live data only).
+	History views.PeerHistory
 }
 
 // DataMsg delivers a new snapshot (or the error that prevented one) to every screen.

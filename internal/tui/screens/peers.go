@@ -46,8 +46,6 @@ func routerSides(s *model.Snapshot) map[string]routerSide {
 	return out
 }
 
-// peerKey is the row key of a session, the name doctor uses for it (node/instance/peer).
-func peerKey(p views.PeerRow) string { return p.Node + "/" + p.Instance + "/" + p.Peer }
 
 // NewPeers is the Peers screen: every session per node and peer, with the router's
 // view when a router was read.
@@ -78,8 +76,12 @@ func NewPeers(st *styles.Styles, km *keys.KeyMap) Screen {
 			if rs, ok := side(p); ok {
 				rsText, rsTone = rs.router+": "+rs.nb.State, StateTone(rs.nb.State)
 			}
-			out = append(out, table.Row{Key: peerKey(p),
-				Cells: []string{p.Node, p.Peer, p.PeerAddress, fmt.Sprint(p.PeerASN), p.State, age(p.Uptime), strings.Join(fams, "  "), rsText, p.Source},
+			state := p.State
+			if n := d.History.Downs(p.Key()); n > 0 {
+				state += fmt.Sprintf(" ↓%d", n) // went down n times while watched
+			}
+			out = append(out, table.Row{Key: p.Key(),
+				Cells: []string{p.Node, p.Peer, p.PeerAddress, fmt.Sprint(p.PeerASN), state, age(p.Uptime), strings.Join(fams, "  "), rsText, p.Source},
 				Tones: []styles.Tone{0, 0, 0, 0, StateTone(p.State), 0, 0, rsTone, styles.Faint}})
 		}
 		empty := "no BGP session is configured (no ClusterConfig or PeeringPolicy selects a node)"
@@ -91,7 +93,7 @@ func NewPeers(st *styles.Styles, km *keys.KeyMap) Screen {
 	l.detailOf = func(k string) string {
 		var p views.PeerRow
 		for _, x := range rows {
-			if peerKey(x) == k {
+			if x.Key() == k {
 				p = x
 			}
 		}
@@ -119,6 +121,10 @@ func NewPeers(st *styles.Styles, km *keys.KeyMap) Screen {
 		} else {
 			b.WriteString(st.Err.Render("  the router(s) read have no neighbor for this node") + "\n")
 		}
+		if l.Data.Live {
+			b.WriteString("\n" + st.Section.Render("Seen while watching") + "\n")
+			b.WriteString(historyLines(st, l.Data.History[k]) + "\n")
+		}
 		b.WriteString("\n" + st.Section.Render("Findings") + "\n")
 		b.WriteString(findingLines(st, findingsAbout(l.Data, func(ref model.Ref) bool {
 			return ref.Kind == "BGPPeer" && ref.Name == k
@@ -138,11 +144,36 @@ func NewPeers(st *styles.Styles, km *keys.KeyMap) Screen {
 		}
 		for _, p := range rows {
 			if p.Node == ref.Name {
-				return peerKey(p)
+				return p.Key()
 			}
 		}
 		return ""
 	}
 	l.help = []key.Binding{km.Routes}
 	return l
+}
+
+// historyLines renders a session's changes, newest last.
+func historyLines(st *styles.Styles, changes []views.PeerChange) string {
+	if len(changes) == 0 {
+		return st.Dim.Render("  no change since bgpnet started (each refresh is compared with the one before)")
+	}
+	var lines []string
+	for _, c := range changes {
+		text := c.From + " → " + c.To
+		switch {
+		case c.From == "":
+			text = "appeared, " + c.To
+		case c.To == "":
+			text = "gone (was " + c.From + ")"
+		case c.Reset:
+			text = "re-established between two refreshes (flapped)"
+		}
+		tone := styles.Good
+		if c.Down() || c.To == "" {
+			tone = styles.Bad
+		}
+		lines = append(lines, "  "+c.At.Local().Format("15:04:05")+"  "+st.For(tone).Render(text))
+	}
+	return strings.Join(lines, "\n")
 }

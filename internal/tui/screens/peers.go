@@ -46,7 +46,6 @@ func routerSides(s *model.Snapshot) map[string]routerSide {
 	return out
 }
 
-
 // NewPeers is the Peers screen: every session per node and peer, with the router's
 // view when a router was read.
 func NewPeers(st *styles.Styles, km *keys.KeyMap) Screen {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/bgpnet/kubectl-bgpnet/internal/checks"
 	"github.com/bgpnet/kubectl-bgpnet/internal/report"
@@ -68,7 +69,7 @@ Exit status: 0 when nothing at or above --fail-on was found, 1 when something wa
 		},
 	}
 	f := cmd.Flags()
-	f.StringVarP(&o.output, "output", "o", "text", "output format: text, json, yaml, markdown or junit")
+	f.StringVarP(&o.output, "output", "o", "text", "output format: text, json, yaml, markdown, junit or prometheus")
 	f.StringVar(&o.failOn, "fail-on", "error", "exit 1 when a finding at or above this severity is found: info, warning, error or never")
 	f.StringSliceVar(&o.only, "check", nil, "run only these checks (repeat or comma-separate IDs)")
 	f.StringSliceVar(&o.skip, "skip", nil, "do not run these checks")
@@ -102,7 +103,7 @@ func (o *doctorOptions) Complete() error {
 
 // Validate checks the flags.
 func (o *doctorOptions) Validate() error {
-	if err := oneOf("output", o.output, "text", "json", "yaml", "markdown", "junit"); err != nil {
+	if err := oneOf("output", o.output, "text", "json", "yaml", "markdown", "junit", "prometheus"); err != nil {
 		return err
 	}
 	if err := oneOf("fail-on", o.failOn, "info", "warning", "error", "never"); err != nil {
@@ -155,6 +156,8 @@ func (o *doctorOptions) Run(cmd *cobra.Command) error {
 		err = d.Markdown(o.Out)
 	case "junit":
 		err = d.JUnit(o.Out, o.selected, failOn)
+	case "prometheus":
+		err = d.Prometheus(o.Out, s, o.selected, time.Now())
 	default:
 		err = d.Text(o.Out, report.Style{Color: o.useColor()})
 	}

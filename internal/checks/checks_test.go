@@ -284,6 +284,48 @@ var cases = []struct {
 		s.Services[0].IPFamilyPolicy = "RequireDualStack"
 		s.Pools[0].Blocks = s.Pools[0].Blocks[:1]
 	}, subject: "Service/web/app", sev: Error, want: []string{"IPv6 is not available"}},
+	{id: "operator-not-reconciling-bgp", name: "operator down", mutate: func(s *model.Snapshot) {
+		s.Cilium.Operator = &model.Workload{Kind: "Deployment", Namespace: "kube-system", Name: "cilium-operator", Desired: 2, Ready: 0}
+		s.BGP.NodeConfigs = s.BGP.NodeConfigs[:1]
+	}, subject: "Deployment/kube-system/cilium-operator", sev: Error, want: []string{"0 of 2 replicas ready", "1 selected node without one", "operator.replicas=2"}},
+	{id: "operator-not-reconciling-bgp", name: "NodeConfig missing", mutate: func(s *model.Snapshot) {
+		s.BGP.NodeConfigs = s.BGP.NodeConfigs[:1]
+	}, subject: "bgp-control-plane", want: []string{"1 node selected by a CiliumBGPClusterConfig has no CiliumBGPNodeConfig (n2)", "no cilium-operator Deployment was found"}},
+	{id: "lbipam-sharing-key-not-shared", name: "port clash", mutate: func(s *model.Snapshot) {
+		s.Services[0].Annotations = map[string]string{"lbipam.cilium.io/sharing-key": "web"}
+		other := s.Services[0]
+		other.Name, other.Ingress = "app2", []model.IngressIP{{IP: "198.51.100.11"}}
+		s.Services = append(s.Services, other)
+	}, subject: "Service/web/app", want: []string{`share sharing-key "web" but hold different addresses`, "port TCP/443 is used by both web/app and web/app2"}},
+	{id: "lbipam-sharing-key-not-shared", name: "other namespace, legacy key", mutate: func(s *model.Snapshot) {
+		s.Services[0].Annotations = map[string]string{"lbipam.cilium.io/sharing-key": "web"}
+		other := s.Services[0]
+		other.Namespace, other.Name, other.Ingress = "shop", "front", []model.IngressIP{{IP: "198.51.100.12"}}
+		other.Ports = []model.ServicePort{{Protocol: "TCP", Port: 80}}
+		other.Annotations = map[string]string{"io.cilium/lb-ipam-sharing-key": "web"}
+		s.Services = append(s.Services, other)
+	}, want: []string{"does not allow sharing with namespace shop", "annotate service front lbipam.cilium.io/sharing-key=web io.cilium/lb-ipam-sharing-key-"}},
+	{id: "ebgp-multihop-missing", name: "route server behind a router", mutate: func(s *model.Snapshot) {
+		s.BGP.ClusterConfigs[0].Instances[0].Peers[0].PeerAddress = "10.99.0.1"
+		for i := range s.BGP.NodeConfigs {
+			s.BGP.NodeConfigs[i].Status[0].Peers[0].PeerAddress, s.BGP.NodeConfigs[i].Status[0].Peers[0].PeeringState = "10.99.0.1", "active"
+		}
+	}, subject: "BGPPeer/n1/i/rtr4", want: []string{"eBGP peer 10.99.0.1 (AS 64513) is not on node n1's subnet", `"spec":{"ebgpMultihop":4}`, "neighbor 192.168.1.11 ebgp-multihop 4"}},
+	{id: "md5-secret-missing-or-misplaced", name: "secret not found", mutate: func(s *model.Snapshot) {
+		s.Cilium.Version = "1.20.2"
+		s.Cilium.Config.BGPSecretsNamespace = "kube-system"
+		s.BGP.PeerConfigs[0].AuthSecretRef = "bgp-auth"
+		s.BGP.PeerConfigs[0].Conditions = []metav1.Condition{{Type: "cilium.io/MissingAuthSecret", Status: metav1.ConditionTrue, Message: "Referenced auth secret \"bgp-auth\" is missing"}}
+	}, subject: "CiliumBGPPeerConfig/pc", sev: Error, want: []string{`authSecretRef "bgp-auth", which the operator cannot find in kube-system`, "create secret generic bgp-auth"}},
+	{id: "md5-secret-missing-or-misplaced", name: "1.19.2 false positive", mutate: func(s *model.Snapshot) {
+		s.Cilium.Version = "1.19.2"
+		s.Cilium.Config.BGPSecretsNamespace = "kube-system"
+		s.BGP.PeerConfigs[0].AuthSecretRef = "bgp-auth"
+		s.BGP.PeerConfigs[0].Conditions = []metav1.Condition{{Type: "cilium.io/MissingAuthSecret", Status: metav1.ConditionTrue}}
+	}, sev: Warning, want: []string{"#45435"}},
+	{id: "md5-secret-missing-or-misplaced", name: "no secrets namespace", mutate: func(s *model.Snapshot) {
+		s.BGP.PeerConfigs[0].AuthSecretRef = "bgp-auth"
+	}, subject: "CiliumBGPPeerConfig/pc", want: []string{"bgp-secrets-namespace is not set", "bgpControlPlane.secretsNamespace.name=kube-system"}},
 	{id: "competing-lb-ipam-controllers", name: "k3s", mutate: func(s *model.Snapshot) {
 		s.LBControllers = []model.Workload{{Kind: "DaemonSet", Namespace: "kube-system", Name: "svclb-app-1234"}}
 	}, subject: "DaemonSet/kube-system/svclb-app-1234", want: []string{"k3s ServiceLB", "disable: [servicelb]"}},

@@ -173,7 +173,7 @@ func (in *Input) LBServices() []*model.Service {
 }
 
 // svcFact is one property of a LoadBalancer Service that the Service walks filter on.
-type svcFact uint8
+type svcFact uint16
 
 const (
 	// factCilium: loadBalancerClass unset or Cilium's BGP class (LB-IPAM and BGP handle it).
@@ -194,6 +194,8 @@ const (
 	// factRequested: asks for addresses (lbipam.cilium.io/ips, io.cilium/lb-ipam-ips or
 	// spec.loadBalancerIP).
 	factRequested
+	// factSharing: carries an LB-IPAM sharing key.
+	factSharing
 )
 
 // pending reports a Service handled by Cilium that waits for an address.
@@ -267,6 +269,9 @@ func (in *Input) listLB() {
 		}
 		if ips, _ := requestedIPs(svc); len(ips) > 0 {
 			f |= factRequested
+		}
+		if sharingKey(svc) != "" {
+			f |= factSharing
 		}
 		in.svcFacts[i] = f
 	}

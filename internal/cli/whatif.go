@@ -126,6 +126,9 @@ func printWhatIf(w io.Writer, r *whatif.Result) error {
 			fmt.Fprintf(&b, "  %s [%s] %s: %s\n", strings.ToUpper(string(f.Severity)), f.ID, f.Subject, f.Message)
 		}
 	}
+	for _, n := range r.Notes {
+		fmt.Fprintf(&b, "  note: %s\n", n)
+	}
 	list("Findings that go away", r.Gone)
 	list("Findings that appear", r.New)
 	fmt.Fprintf(&b, "\nTo make the change:\n  $ kubectl label node %s %s\n", r.Node, strings.Join(args, " "))

@@ -93,6 +93,8 @@ type Result struct {
 	// anywhere in the cluster (a label can make another node's selector ambiguous).
 	Gone []checks.Finding `json:"resolvedFindings"`
 	New  []checks.Finding `json:"newFindings"`
+	// Notes say what the preview cannot show.
+	Notes []string `json:"notes,omitempty"`
 }
 
 // Label previews changes to the labels of node in s; s is not modified.
@@ -122,7 +124,36 @@ func Label(s *model.Snapshot, node string, changes []Change) (*Result, error) {
 	all := checks.All()
 	before, later := checks.Run(s, all), checks.Run(&after, all)
 	r.Gone, r.New = diff(before.Findings, later.Findings), diff(later.Findings, before.Findings)
+	if awaitsNodeConfig(&after, node) {
+		// the operator renders the node's CiliumBGPNodeConfig after the change: its
+		// absence in the preview is not a finding unless other nodes lack one too
+		r.Notes = append(r.Notes, fmt.Sprintf("the operator renders CiliumBGPNodeConfig %s after the change; the sessions' state cannot be previewed", node))
+		if !othersAwait(&after, node) {
+			r.New = slices.DeleteFunc(r.New, func(f checks.Finding) bool { return f.ID == "operator-not-reconciling-bgp" })
+		}
+	}
 	return r, nil
+}
+
+// awaitsNodeConfig reports whether node is selected by a ClusterConfig in s and has no
+// CiliumBGPNodeConfig.
+func awaitsNodeConfig(s *model.Snapshot, node string) bool {
+	for _, v := range s.ResolveBGP() {
+		if v.Node == node {
+			return v.NodeConfig == nil && slices.ContainsFunc(v.SelectedBy, func(r model.Ref) bool { return r.Kind == model.KindClusterConfig })
+		}
+	}
+	return false
+}
+
+// othersAwait reports whether a node other than node awaits its NodeConfig in s.
+func othersAwait(s *model.Snapshot, node string) bool {
+	for _, v := range s.ResolveBGP() {
+		if v.Node != node && v.NodeConfig == nil && slices.ContainsFunc(v.SelectedBy, func(r model.Ref) bool { return r.Kind == model.KindClusterConfig }) {
+			return true
+		}
+	}
+	return false
 }
 
 // side describes node i of s.

@@ -58,6 +58,9 @@ func TestLabelFixesTheNearMiss(t *testing.T) {
 	if len(r.New) != 0 {
 		t.Errorf("new findings: %v", ids(r.New))
 	}
+	if len(r.Notes) != 1 || !strings.Contains(r.Notes[0], "renders CiliumBGPNodeConfig nuc-2") {
+		t.Errorf("notes: %v", r.Notes)
+	}
 	// the snapshot itself is untouched
 	for _, n := range s.Nodes {
 		if n.Name == "nuc-2" && (n.Labels["bgp_enabled"] != "true" || n.Labels["bgp-enabled"] != "") {

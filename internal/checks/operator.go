@@ -377,8 +377,8 @@ func runMD5Secret(in *Input) []Finding {
 			out = append(out, f)
 		case nsUnset && (!in.Version.Known || !in.Version.Before(1, 16)):
 			out = append(out, Finding{
-				Subject: pc.Ref(),
-				Message: fmt.Sprintf("PeerConfig %s uses authSecretRef %q but bgp-secrets-namespace is not set: the agent cannot read any BGP secret and dials without a password", pc.Name, pc.AuthSecretRef),
+				Subject:  pc.Ref(),
+				Message:  fmt.Sprintf("PeerConfig %s uses authSecretRef %q but bgp-secrets-namespace is not set: the agent cannot read any BGP secret and dials without a password", pc.Name, pc.AuthSecretRef),
 				Evidence: []Evidence{cfgEv(s, "bgp-secrets-namespace", "the namespace holding "+pc.AuthSecretRef)},
 				Fixes: []fix.Proposal{fix.Helm(ciliumNS(s), true, fix.HelmValue{Path: "bgpControlPlane.secretsNamespace.name", Value: "kube-system"}).
 					With("Set the BGP secrets namespace", "Then create the Secret there."), create},

@@ -120,6 +120,9 @@ func WatchSessions(ctx context.Context, dyn dynamic.Interface, fn func(SessionEv
 			break
 		}
 	}
+	if apierrors.IsNotFound(err) {
+		return fmt.Errorf("the API server has no %s.%s (BGPv2 is not installed): watch follows sessions through CiliumBGPNodeConfig status; on BGPv1 use `kubectl bgpnet peers --agents always`", k.resource, ciliumGroup)
+	}
 	if err != nil {
 		return fmt.Errorf("list %s: %w", k.resource, err)
 	}

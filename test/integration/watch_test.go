@@ -144,3 +144,12 @@ func TestWatchSessions(t *testing.T) {
 		t.Errorf("an unchanged session was reported as changed:\n%s", out.String())
 	}
 }
+
+// Without the BGPv2 CRDs watch says there is nothing to follow and what to use instead.
+func TestWatchWithoutBGPv2(t *testing.T) {
+	env := testenv.Start(t, testenv.Options{Flavor: testenv.NoCilium})
+	code, _, errOut := runCLI(t, "--kubeconfig", testenv.Kubeconfig(t, env.Config), "watch", "--for", "5s")
+	if code == 0 || !strings.Contains(errOut, "BGPv2 is not installed") || !strings.Contains(errOut, "peers --agents always") {
+		t.Errorf("exit %d, stderr %q", code, errOut)
+	}
+}

@@ -326,6 +326,17 @@ var cases = []struct {
 	{id: "md5-secret-missing-or-misplaced", name: "no secrets namespace", mutate: func(s *model.Snapshot) {
 		s.BGP.PeerConfigs[0].AuthSecretRef = "bgp-auth"
 	}, subject: "CiliumBGPPeerConfig/pc", want: []string{"bgp-secrets-namespace is not set", "bgpControlPlane.secretsNamespace.name=kube-system"}},
+	{id: "path-attributes-not-effective", name: "local-pref to eBGP", mutate: func(s *model.Snapshot) {
+		s.BGP.Advertisements[0].Advertisements[1].Attributes = &model.Attributes{LocalPreference: ptr(int64(200))}
+	}, subject: "CiliumBGPAdvertisement/adv", want: []string{"sets local preference 200", "n1/rtr4", "set local-preference 200"}},
+	{id: "overlapping-advertisements-pre-1-18", name: "two advertisements, 1.17", mutate: func(s *model.Snapshot) {
+		s.Cilium.Version = "1.17.6"
+		second := s.BGP.Advertisements[0]
+		second.Name = "adv-communities"
+		second.Advertisements = []model.AdvertisementEntry{{Type: "Service", Service: &model.ServiceAdvertisement{Addresses: []string{"LoadBalancerIP"}},
+			Selector: sel("announce", "yes"), Attributes: &model.Attributes{Communities: &model.Communities{Standard: []string{"64512:100"}}}}}
+		s.BGP.Advertisements = append(s.BGP.Advertisements, second)
+	}, subject: "advertisements", want: []string{"1 Service (web/app) is selected by the advertisements adv[1], adv-communities[0]", "before 1.18"}},
 	{id: "competing-lb-ipam-controllers", name: "k3s", mutate: func(s *model.Snapshot) {
 		s.LBControllers = []model.Workload{{Kind: "DaemonSet", Namespace: "kube-system", Name: "svclb-app-1234"}}
 	}, subject: "DaemonSet/kube-system/svclb-app-1234", want: []string{"k3s ServiceLB", "disable: [servicelb]"}},

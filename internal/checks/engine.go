@@ -16,7 +16,7 @@ import (
 // All returns every registered check, ordered by layer and then ID.
 func All() []Check {
 	var all []Check
-	for _, family := range [][]Check{versionChecks(), nodeChecks(), sessionChecks(), advertChecks(), lbipamChecks(), l2Checks(), datapathChecks(), observabilityChecks(), liveChecks(), routerChecks(), moreChecks(), {ibgpCheck()}} {
+	for _, family := range [][]Check{versionChecks(), nodeChecks(), sessionChecks(), advertChecks(), lbipamChecks(), l2Checks(), datapathChecks(), observabilityChecks(), liveChecks(), routerChecks(), moreChecks(), attributeChecks(), {ibgpCheck()}} {
 		all = append(all, family...)
 	}
 	sort.SliceStable(all, func(i, j int) bool {

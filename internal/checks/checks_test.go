@@ -337,6 +337,13 @@ var cases = []struct {
 			Selector: sel("announce", "yes"), Attributes: &model.Attributes{Communities: &model.Communities{Standard: []string{"64512:100"}}}}}
 		s.BGP.Advertisements = append(s.BGP.Advertisements, second)
 	}, subject: "advertisements", want: []string{"1 Service (web/app) is selected by the advertisements adv[1], adv-communities[0]", "before 1.18"}},
+	{id: "privileged-localport-without-cap", name: "localPort 179", mutate: func(s *model.Snapshot) {
+		s.Cilium.Agent.Capabilities = []string{"NET_ADMIN", "NET_RAW"}
+		s.BGP.NodeConfigs[0].Instances[0].LocalPort = ptr(int32(179))
+	}, subject: "Node/n1", sev: Error, want: []string{"listens for BGP on i:179", "NET_BIND_SERVICE}"}},
+	{id: "privileged-localport-without-cap", name: "v2alpha1 transport", mutate: func(s *model.Snapshot) {
+		s.BGP.PeerConfigs[0].Transport = &model.Transport{LocalPort: ptr(int32(179))}
+	}, subject: "CiliumBGPPeerConfig/pc", want: []string{"transport.localPort 179"}},
 	{id: "competing-lb-ipam-controllers", name: "k3s", mutate: func(s *model.Snapshot) {
 		s.LBControllers = []model.Workload{{Kind: "DaemonSet", Namespace: "kube-system", Name: "svclb-app-1234"}}
 	}, subject: "DaemonSet/kube-system/svclb-app-1234", want: []string{"k3s ServiceLB", "disable: [servicelb]"}},

@@ -122,3 +122,17 @@ func TestLabelNearMissNeedsSimilarity(t *testing.T) {
 		t.Errorf("case difference: %+v %v", m, ok)
 	}
 }
+
+// An agent that may bind low ports (the capability, with or without CAP_, or
+// privileged) makes a low localPort fine.
+func TestPrivilegedPortWithCapability(t *testing.T) {
+	for _, agent := range []model.Workload{{Capabilities: []string{"NET_ADMIN", "NET_BIND_SERVICE"}}, {Capabilities: []string{"cap_net_bind_service"}}, {Privileged: true}} {
+		s := healthy()
+		a := agent
+		s.Cilium.Agent = &a
+		s.BGP.NodeConfigs[0].Instances[0].LocalPort = ptr(int32(179))
+		if fs := runPrivilegedPort(NewInput(s)); len(fs) != 0 {
+			t.Errorf("agent %+v: %v", agent, fs)
+		}
+	}
+}

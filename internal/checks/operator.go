@@ -72,7 +72,71 @@ sets that condition even where no secret is involved (#45435).
 References: docs BGPv2 (MD5 password) ; https://github.com/cilium/cilium/pull/29375 ; https://github.com/cilium/cilium/issues/45435`,
 			Run: runMD5Secret,
 		},
+		{
+			ID: "privileged-localport-without-cap", Title: "A BGP instance listens below port 1024 without CAP_NET_BIND_SERVICE", Severity: Error, Layer: LayerSessions,
+			Needs: []string{model.SourceDaemonSets, model.SourceNodeConfigs}, Uses: []string{model.SourcePeerConfigs},
+			Versions: "1.16+",
+			Detects:  "CiliumBGPNodeConfig instances (or v2alpha1 PeerConfig transports) with a localPort below 1024 while the agent container neither adds NET_BIND_SERVICE nor runs privileged",
+			Fixes:    "add NET_BIND_SERVICE to the agent's capabilities, or use a port from 1024 up",
+			Explain: `Binding a port below 1024 needs CAP_NET_BIND_SERVICE, and the capabilities the Cilium chart gives
+the agent do not include it. An instance with localPort 179 then fails to listen, and its peers
+disappear from cilium bgp peers while a high port works (#34248). In 1.16 an empty transport: {}
+in a v2alpha1 PeerConfig defaulted localPort to 179 (#34016).
+References: https://github.com/cilium/cilium/issues/34248 ; https://github.com/cilium/cilium/issues/41581 ; docs BGPv2 (localPort warning)`,
+			Run: runPrivilegedPort,
+		},
 	}
+}
+
+func runPrivilegedPort(in *Input) []Finding {
+	s := in.S
+	agent := s.Cilium.Agent
+	if agent == nil || agent.Privileged || slices.ContainsFunc(agent.Capabilities, func(c string) bool {
+		return strings.EqualFold(strings.TrimPrefix(strings.ToUpper(c), "CAP_"), "NET_BIND_SERVICE")
+	}) {
+		return nil
+	}
+	if in.Version.Known && in.Version.Before(1, 16) {
+		return nil
+	}
+	low := func(p *int32) bool { return p != nil && *p > 0 && *p < 1024 }
+	agentRef := model.Ref{Kind: "DaemonSet", Namespace: agent.Namespace, Name: agent.Name}
+	fixes := []fix.Proposal{
+		fix.Helm(ciliumNS(s), true, fix.HelmValue{Path: "securityContext.capabilities.ciliumAgent",
+			Value: "{CHOWN,KILL,NET_ADMIN,NET_RAW,IPC_LOCK,SYS_ADMIN,SYS_RESOURCE,DAC_OVERRIDE,FOWNER,SETGID,SETUID,NET_BIND_SERVICE}"}).
+			With("Let the agent bind low ports", "The chart's default list plus NET_BIND_SERVICE; the agents restart."),
+	}
+	var out []Finding
+	for _, nc := range s.BGP.NodeConfigs {
+		var ports []string
+		for _, inst := range nc.Instances {
+			if low(inst.LocalPort) {
+				ports = append(ports, fmt.Sprintf("%s:%d", inst.Name, *inst.LocalPort))
+			}
+		}
+		if len(ports) == 0 {
+			continue
+		}
+		out = append(out, Finding{
+			Subject: nodeRef(nc.Name),
+			Message: fmt.Sprintf("node %s listens for BGP on %s, below 1024, but the agent lacks CAP_NET_BIND_SERVICE: the listener fails and its peers disappear", nc.Name, strings.Join(ports, ", ")),
+			Evidence: []Evidence{ev(model.SourceNodeConfigs, ref(nc.Ref()), "spec.bgpInstances[].localPort", strings.Join(ports, ", "), "≥ 1024, or NET_BIND_SERVICE"),
+				ev(model.SourceDaemonSets, &agentRef, "securityContext.capabilities.add", cmp.Or(strings.Join(agent.Capabilities, ","), "<none>"), "NET_BIND_SERVICE")},
+			Fixes: fixes,
+		})
+	}
+	for _, pc := range s.BGP.PeerConfigs {
+		if pc.Transport != nil && low(pc.Transport.LocalPort) {
+			out = append(out, Finding{
+				Subject: pc.Ref(),
+				Message: fmt.Sprintf("PeerConfig %s sets transport.localPort %d (v2alpha1), below 1024, but the agent lacks CAP_NET_BIND_SERVICE", pc.Name, *pc.Transport.LocalPort),
+				Evidence: []Evidence{ev(model.SourcePeerConfigs, ref(pc.Ref()), "spec.transport.localPort", fmt.Sprint(*pc.Transport.LocalPort), "≥ 1024, or NET_BIND_SERVICE"),
+					ev(model.SourceDaemonSets, &agentRef, "securityContext.capabilities.add", cmp.Or(strings.Join(agent.Capabilities, ","), "<none>"), "NET_BIND_SERVICE")},
+				Fixes: fixes,
+			})
+		}
+	}
+	return out
 }
 
 func runOperatorNotReconciling(in *Input) []Finding {

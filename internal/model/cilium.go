@@ -27,6 +27,10 @@ type Workload struct {
 	Image     string `json:"image,omitempty"`
 	Desired   int32  `json:"desired"`
 	Ready     int32  `json:"ready"`
+	// Capabilities are the Linux capabilities the container adds; Privileged means it
+	// has them all (read for the agent: binding a BGP port below 1024 needs one).
+	Capabilities []string `json:"capabilities,omitempty"`
+	Privileged   bool     `json:"privileged,omitempty"`
 }
 
 // KubeProxy records whether kube-proxy runs next to Cilium.

@@ -177,10 +177,22 @@ func containerImage(spec corev1.PodSpec, name string) string {
 }
 
 func daemonSetWorkload(ds *appsv1.DaemonSet, container string) *model.Workload {
-	return &model.Workload{
+	w := &model.Workload{
 		Kind: "DaemonSet", Namespace: ds.Namespace, Name: ds.Name, Image: containerImage(ds.Spec.Template.Spec, container),
 		Desired: ds.Status.DesiredNumberScheduled, Ready: ds.Status.NumberReady,
 	}
+	for _, c := range ds.Spec.Template.Spec.Containers {
+		if c.Name != container || c.SecurityContext == nil {
+			continue
+		}
+		w.Privileged = c.SecurityContext.Privileged != nil && *c.SecurityContext.Privileged
+		if caps := c.SecurityContext.Capabilities; caps != nil {
+			for _, cp := range caps.Add {
+				w.Capabilities = append(w.Capabilities, string(cp))
+			}
+		}
+	}
+	return w
 }
 
 func deploymentWorkload(d *appsv1.Deployment, container string) *model.Workload {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/bgpnet/kubectl-bgpnet/internal/model"
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -104,5 +105,19 @@ func TestClassify(t *testing.T) {
 		if got, msg := classify(tt.ctx, tt.err, time.Second); got != tt.want || (tt.err != nil && msg == "") {
 			t.Errorf("%s: classify = %s %q, want %s", tt.name, got, msg, tt.want)
 		}
+	}
+}
+
+func TestDaemonSetWorkloadCapabilities(t *testing.T) {
+	priv := true
+	ds := &appsv1.DaemonSet{ObjectMeta: metav1.ObjectMeta{Namespace: "kube-system", Name: "cilium"},
+		Spec: appsv1.DaemonSetSpec{Template: corev1.PodTemplateSpec{Spec: corev1.PodSpec{Containers: []corev1.Container{
+			{Name: "other", SecurityContext: &corev1.SecurityContext{Privileged: &priv}},
+			{Name: "cilium-agent", Image: "quay.io/cilium/cilium:v1.18.4", SecurityContext: &corev1.SecurityContext{
+				Capabilities: &corev1.Capabilities{Add: []corev1.Capability{"NET_ADMIN", "NET_BIND_SERVICE"}}}},
+		}}}}}
+	w := daemonSetWorkload(ds, "cilium-agent")
+	if w.Privileged || len(w.Capabilities) != 2 || w.Capabilities[1] != "NET_BIND_SERVICE" {
+		t.Errorf("agent container: %+v", w)
 	}
 }

@@ -328,7 +328,7 @@ func (r *run) addDaemonSet(ds *appsv1.DaemonSet, st *model.SourceStatus) {
 	switch {
 	case ds.Namespace == r.opts.CiliumNamespace && isCiliumAgent(ds):
 		r.snap.Cilium.Agent = daemonSetWorkload(ds, "cilium-agent")
-		r.snap.Cilium.Version = imageVersion(r.snap.Cilium.Agent.Image)
+		r.snap.Cilium.Version = ImageVersion(r.snap.Cilium.Agent.Image)
 	case isKubeProxy(ds):
 		r.snap.KubeProxy = model.KubeProxy{Present: true, DaemonSet: daemonSetWorkload(ds, "kube-proxy")}
 	case ds.Namespace == "kube-system" && strings.HasPrefix(ds.Name, "svclb-"):

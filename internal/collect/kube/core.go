@@ -146,8 +146,8 @@ func addEndpointSlice(e *model.ServiceEndpoints, es *discoveryv1.EndpointSlice) 
 // versionTag matches a semantic version in an image tag: v1.16.5, 1.17.0-rc.1.
 var versionTag = regexp.MustCompile(`^v?(\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?)$`)
 
-// imageVersion returns the Cilium version encoded in an image reference, or "".
-func imageVersion(image string) string {
+// ImageVersion returns the Cilium version encoded in an image reference, or "".
+func ImageVersion(image string) string {
 	ref := image
 	if i := strings.Index(ref, "@"); i >= 0 {
 		ref = ref[:i]

@@ -28,8 +28,8 @@ func TestImageVersion(t *testing.T) {
 		"quay.io/cilium/cilium-ci:latest":                      "",
 		"":                                                     "",
 	} {
-		if got := imageVersion(image); got != want {
-			t.Errorf("imageVersion(%q) = %q, want %q", image, got, want)
+		if got := ImageVersion(image); got != want {
+			t.Errorf("ImageVersion(%q) = %q, want %q", image, got, want)
 		}
 	}
 }

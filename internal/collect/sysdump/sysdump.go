@@ -327,22 +327,18 @@ func (a *archive) logSays(resource, phrase string) bool {
 	return false
 }
 
-// agentImage returns the version tag of the cilium-agent container of a DaemonSet.
+// agentImage returns the Cilium version of the cilium-agent container of a DaemonSet.
 func agentImage(u unstructured.Unstructured) string {
 	containers, _, _ := unstructured.NestedSlice(u.Object, "spec", "template", "spec", "containers")
 	for _, c := range containers {
 		m, _ := c.(map[string]any)
 		if m["name"] == "cilium-agent" {
 			img, _ := m["image"].(string)
-			if m := versionTag.FindStringSubmatch(img); m != nil {
-				return m[1]
-			}
+			return kube.ImageVersion(img)
 		}
 	}
 	return ""
 }
-
-var versionTag = regexp.MustCompile(`:v?(\d+\.\d+(?:\.\d+)?)`)
 
 // atLeast reports whether version (major.minor[.patch]) is at least major.minor.
 func atLeast(version string, major, minor int) bool {

@@ -38,3 +38,16 @@ var ciliumKinds = []ciliumKind{
 func (k ciliumKind) gvr(version string) schema.GroupVersionResource {
 	return schema.GroupVersionResource{Group: ciliumGroup, Version: version, Resource: k.resource}
 }
+
+// CiliumResource names the resource (plural) that feeds a source.
+type CiliumResource struct{ Source, Resource string }
+
+// CiliumResources lists the Cilium resources a collection reads, in its order: what a
+// dump of the cluster (a sysdump) must hold to stand in for it.
+func CiliumResources() []CiliumResource {
+	out := make([]CiliumResource, len(ciliumKinds))
+	for i, k := range ciliumKinds {
+		out[i] = CiliumResource{Source: k.source, Resource: k.resource}
+	}
+	return out
+}

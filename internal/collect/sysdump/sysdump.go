@@ -162,19 +162,16 @@ type kindFile struct {
 	resource string
 }
 
-// kinds are the files bgpnet reads. cilium-cli writes each as the YAML of a list
-// (or of one object), exactly as the API server returned it.
-var kinds = []kindFile{
-	{"ciliumbgpnodeconfigs", model.SourceNodeConfigs, "ciliumbgpnodeconfigs"},
-	{"ciliumbgpclusterconfigs", model.SourceClusterConfigs, "ciliumbgpclusterconfigs"},
-	{"ciliumbgppeerconfigs", model.SourcePeerConfigs, "ciliumbgppeerconfigs"},
-	{"ciliumbgpadvertisements", model.SourceAdvertisements, "ciliumbgpadvertisements"},
-	{"ciliumbgpnodeconfigoverrides", model.SourceNodeConfigOverride, "ciliumbgpnodeconfigoverrides"},
-	{"ciliumbgppeeringpolicies", model.SourcePeeringPolicies, "ciliumbgppeeringpolicies"},
-	{"ciliumloadbalancerippools", model.SourcePools, "ciliumloadbalancerippools"},
-	{"ciliuml2announcementpolicies", model.SourceL2Policies, "ciliuml2announcementpolicies"},
-	{"ciliumnodes", model.SourceCiliumNodes, "ciliumnodes"},
-}
+// kinds are the Cilium files bgpnet reads: one per resource the live collection lists,
+// named after its plural. cilium-cli writes each as the YAML of the list the API server
+// returned.
+var kinds = func() []kindFile {
+	var out []kindFile
+	for _, r := range kube.CiliumResources() {
+		out = append(out, kindFile{file: r.Resource, source: r.Source, resource: r.Resource})
+	}
+	return out
+}()
 
 // core are the files of core kinds, by source; several files may feed one source.
 var core = []kindFile{

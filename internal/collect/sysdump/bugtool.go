@@ -61,13 +61,7 @@ func (a *archive) addAgents(s *model.Snapshot) {
 		}
 		s.Sources = append(s.Sources, st, rs)
 	}()
-	var keys []string
-	for k := range a.files {
-		if strings.HasPrefix(k, "cilium-bugtool-") && strings.HasSuffix(k, ".tar.gz") {
-			keys = append(keys, k)
-		}
-	}
-	slices.Sort(keys)
+	keys := a.perPod("cilium-bugtool-", ".tar.gz")
 	if len(keys) == 0 {
 		st.Status, st.Message = model.StatusSkipped, "no cilium-bugtool-<pod>-<time>.tar.gz in the sysdump (taken with --quick?)"
 		return

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"net/netip"
 	"path"
-	"slices"
 	"strings"
 
 	"github.com/bgpnet/kubectl-bgpnet/internal/collect/hubble"
@@ -28,13 +27,7 @@ const maxFlowLine = 1 << 20
 func (a *archive) addFlows(s *model.Snapshot) {
 	st := model.SourceStatus{Name: model.SourceHubble}
 	defer func() { s.Sources = append(s.Sources, st) }()
-	var keys []string
-	for k := range a.files {
-		if strings.HasPrefix(k, "hubble-flows-") && strings.HasSuffix(k, ".json") {
-			keys = append(keys, k)
-		}
-	}
-	slices.Sort(keys)
+	keys := a.perPod("hubble-flows-", ".json")
 	if len(keys) == 0 {
 		st.Status, st.Message = model.StatusSkipped, "no hubble-flows-<pod>-<time>.json in the sysdump (Hubble off, or taken with --hubble-flows-count 0)"
 		return

@@ -233,6 +233,19 @@ func (a *archive) addFile(d *kube.Dump, k kindFile) {
 	d.Sources[k.source] = src
 }
 
+// perPod returns, sorted, the keys of the files written once per pod: prefix, the pod
+// and ext ("hubble-flows-" … ".json").
+func (a *archive) perPod(prefix, ext string) []string {
+	var keys []string
+	for k := range a.files {
+		if strings.HasPrefix(k, prefix) && strings.HasSuffix(k, ext) {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	return keys
+}
+
 func joinMsg(a, b string) string {
 	if a == "" {
 		return b

@@ -338,7 +338,7 @@ func configuredFamilies(v *model.NodeBGP, ap model.AgentPeer) []string {
 	if v != nil {
 		for _, inst := range v.Instances {
 			for _, p := range inst.Peers {
-				if p.PeerAddress == ap.PeerAddress || strings.TrimSuffix(strings.TrimSuffix(p.PeerAddress, "/32"), "/128") == ap.PeerAddress || p.Name != "" && p.Name == ap.Name {
+				if p.PeerAddress == ap.PeerAddress || bareAddr(p.PeerAddress) == ap.PeerAddress || p.Name != "" && p.Name == ap.Name {
 					for _, f := range p.Families {
 						add(f.AFI, f.SAFI)
 					}

@@ -325,7 +325,7 @@ func runEBGPMultihop(in *Input) []Finding {
 		}
 		for _, inst := range v.Instances {
 			for _, p := range inst.Peers {
-				peer, err := netip.ParseAddr(strings.TrimSuffix(strings.TrimSuffix(p.PeerAddress, "/32"), "/128"))
+				peer, err := netip.ParseAddr(bareAddr(p.PeerAddress))
 				if err != nil || inst.LocalASN == 0 || p.PeerASN == 0 || inst.LocalASN == p.PeerASN {
 					continue // unparseable, or iBGP: multihop does not apply
 				}
@@ -392,7 +392,7 @@ func policyMultihop(s *model.Snapshot, inst model.EffectiveInstance, p model.Eff
 		}
 		for _, vr := range pp.VirtualRouters {
 			for _, nb := range vr.Neighbors {
-				if strings.TrimSuffix(strings.TrimSuffix(nb.PeerAddress, "/32"), "/128") == strings.TrimSuffix(strings.TrimSuffix(p.PeerAddress, "/32"), "/128") && nb.EBGPMultihopTTL != nil {
+				if bareAddr(nb.PeerAddress) == bareAddr(p.PeerAddress) && nb.EBGPMultihopTTL != nil {
 					return *nb.EBGPMultihopTTL
 				}
 			}

@@ -79,6 +79,9 @@ func joinSorted(xs []string) string {
 	return strings.Join(s, ", ")
 }
 
+// bareAddr drops the /32 or /128 that BGPv1 peer addresses carry (CIDR notation).
+func bareAddr(s string) string { return strings.TrimSuffix(strings.TrimSuffix(s, "/32"), "/128") }
+
 // maxListed is how many items a finding's message lists before it only counts them.
 const maxListed = 10
 

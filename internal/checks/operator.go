@@ -143,7 +143,7 @@ func runOperatorNotReconciling(in *Input) []Finding {
 	s := in.S
 	var missing []string
 	for _, v := range in.Views() {
-		if v.NodeConfig == nil && slices.ContainsFunc(v.SelectedBy, func(r model.Ref) bool { return r.Kind == model.KindClusterConfig }) {
+		if v.AwaitsNodeConfig() {
 			missing = append(missing, v.Node)
 		}
 	}

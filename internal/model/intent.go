@@ -4,6 +4,7 @@ package model
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -22,6 +23,12 @@ type NodeBGP struct {
 	NodeConfig *Ref `json:"nodeConfig,omitempty"`
 	// Problems are selector or reference errors found while resolving.
 	Problems []string `json:"problems,omitempty"`
+}
+
+// AwaitsNodeConfig reports whether a BGPv2 ClusterConfig selects the node while no
+// CiliumBGPNodeConfig exists for it: the operator has yet to render it (or cannot).
+func (v NodeBGP) AwaitsNodeConfig() bool {
+	return v.NodeConfig == nil && slices.ContainsFunc(v.SelectedBy, func(r Ref) bool { return r.Kind == KindClusterConfig })
 }
 
 // EffectiveInstance is one BGP instance (BGPv1: virtual router) running on a node.

@@ -120,47 +120,33 @@ func Label(s *model.Snapshot, node string, changes []Change) (*Result, error) {
 		labels[c.Key] = c.Value
 	}
 	after.Nodes[i].Labels = labels
-	r := &Result{Node: node, Changes: changes, Before: side(s, i), After: side(&after, i)}
+	afterViews := after.ResolveBGP()
+	r := &Result{Node: node, Changes: changes, Before: side(s, i, s.ResolveBGP()), After: side(&after, i, afterViews)}
 	all := checks.All()
 	before, later := checks.Run(s, all), checks.Run(&after, all)
 	r.Gone, r.New = diff(before.Findings, later.Findings), diff(later.Findings, before.Findings)
-	if awaitsNodeConfig(&after, node) {
+	var awaiting []string // nodes whose NodeConfig the operator has yet to render
+	for _, v := range afterViews {
+		if v.AwaitsNodeConfig() {
+			awaiting = append(awaiting, v.Node)
+		}
+	}
+	if slices.Contains(awaiting, node) {
 		// the operator renders the node's CiliumBGPNodeConfig after the change: its
 		// absence in the preview is not a finding unless other nodes lack one too
 		r.Notes = append(r.Notes, fmt.Sprintf("the operator renders CiliumBGPNodeConfig %s after the change; the sessions' state cannot be previewed", node))
-		if !othersAwait(&after, node) {
+		if len(awaiting) == 1 {
 			r.New = slices.DeleteFunc(r.New, func(f checks.Finding) bool { return f.ID == "operator-not-reconciling-bgp" })
 		}
 	}
 	return r, nil
 }
 
-// awaitsNodeConfig reports whether node is selected by a ClusterConfig in s and has no
-// CiliumBGPNodeConfig.
-func awaitsNodeConfig(s *model.Snapshot, node string) bool {
-	for _, v := range s.ResolveBGP() {
-		if v.Node == node {
-			return v.NodeConfig == nil && slices.ContainsFunc(v.SelectedBy, func(r model.Ref) bool { return r.Kind == model.KindClusterConfig })
-		}
-	}
-	return false
-}
-
-// othersAwait reports whether a node other than node awaits its NodeConfig in s.
-func othersAwait(s *model.Snapshot, node string) bool {
-	for _, v := range s.ResolveBGP() {
-		if v.Node != node && v.NodeConfig == nil && slices.ContainsFunc(v.SelectedBy, func(r model.Ref) bool { return r.Kind == model.KindClusterConfig }) {
-			return true
-		}
-	}
-	return false
-}
-
-// side describes node i of s.
-func side(s *model.Snapshot, i int) Side {
+// side describes node i of s, whose per-node BGP views are views.
+func side(s *model.Snapshot, i int, views []model.NodeBGP) Side {
 	n := s.Nodes[i]
 	sd := Side{Labels: n.Labels, SelectedBy: []model.Ref{}, L2Policies: []model.Ref{}, Sessions: []Session{}}
-	for _, v := range s.ResolveBGP() {
+	for _, v := range views {
 		if v.Node != n.Name {
 			continue
 		}

@@ -48,12 +48,7 @@ var scenarios = []struct {
 func TestDoctorScenarios(t *testing.T) {
 	for _, sc := range scenarios {
 		t.Run(sc.name, func(t *testing.T) {
-			opts := sc.opts
-			opts.APIServerFlags = homelabAPIServerFlags
-			env := testenv.Start(t, opts)
-			for _, f := range sc.files {
-				env.Seed(t, readTestdata(t, f))
-			}
+			env := startScenario(t, sc.opts, sc.files)
 			kc := testenv.Kubeconfig(t, env.Config)
 
 			code, text, errOut := runCLI(t, "--kubeconfig", kc, "doctor", "--color", "never", "--fail-on", "never")
@@ -101,6 +96,17 @@ func TestDoctorScenarios(t *testing.T) {
 			dryRunFixes(t, env, rep.Findings)
 		})
 	}
+}
+
+// startScenario starts an API server of the scenario's flavor seeded with its files.
+func startScenario(t *testing.T, opts testenv.Options, files []string) *testenv.Env {
+	t.Helper()
+	opts.APIServerFlags = homelabAPIServerFlags
+	env := testenv.Start(t, opts)
+	for _, f := range files {
+		env.Seed(t, readTestdata(t, f))
+	}
+	return env
 }
 
 // dryRunFixes applies every object and patch proposal with dryRun=All.

@@ -71,12 +71,7 @@ func doctorReportOf(t *testing.T, args ...string) doctorReport {
 func TestSysdumpMatchesLive(t *testing.T) {
 	for _, sc := range scenarios {
 		t.Run(sc.name, func(t *testing.T) {
-			opts := sc.opts
-			opts.APIServerFlags = homelabAPIServerFlags
-			env := testenv.Start(t, opts)
-			for _, f := range sc.files {
-				env.Seed(t, readTestdata(t, f))
-			}
+			env := startScenario(t, sc.opts, sc.files)
 			env.Seed(t, kubeProxy)
 			kc := testenv.Kubeconfig(t, env.Config)
 			live := doctorReportOf(t, "--kubeconfig", kc)
@@ -134,9 +129,7 @@ func TestSysdumpMatchesLive(t *testing.T) {
 // (`hubble observe -o jsonpb`) to a sysdump of the healthy scenario: the drops towards
 // a VIP are reported by doctor offline, the other flows are not.
 func TestSysdumpHubbleDrops(t *testing.T) {
-	env := testenv.Start(t, testenv.Options{Flavor: testenv.Cilium120, APIServerFlags: homelabAPIServerFlags})
-	env.Seed(t, readTestdata(t, "scenarios/common.yaml"))
-	env.Seed(t, readTestdata(t, "scenarios/healthy.yaml"))
+	env := startScenario(t, testenv.Options{Flavor: testenv.Cilium120}, []string{"scenarios/common.yaml", "scenarios/healthy.yaml"})
 	files, err := testenv.Sysdump(context.Background(), env.Config, "kube-system")
 	if err != nil {
 		t.Fatal(err)

@@ -196,19 +196,16 @@ func secondsOf(val string) (int64, error) {
 	return int64(d / time.Second), err
 }
 
-// columns splits a table row: tab-separated as printed, or aligned with runs of
-// spaces as the tab writer leaves it. Leading blank cells are kept.
-var spaceRun = regexp.MustCompile(`\t| {2,}`)
-
 // decodeTable parses the `cilium-dbg bgp peers` table of Cilium ≤1.18: a row per
 // session and family, further families of a session on rows whose session columns
-// are blank. With --no-uptime... the Uptime column is absent.
+// are blank. Without uptime (--no-uptime) the Uptime column is absent. Columns are
+// found as for the routes tables (tableColumns).
 func decodeTable(t []byte) ([]model.AgentPeer, error) {
 	lines := strings.Split(strings.TrimRight(string(t), "\n"), "\n")
-	header := spaceRun.Split(strings.TrimSpace(lines[0]), -1)
+	cols := tableColumns(lines[0])
 	col := map[string]int{}
-	for i, h := range header {
-		col[strings.TrimSpace(h)] = i
+	for i, c := range cols {
+		col[c.name] = i
 	}
 	for _, want := range []string{"Local AS", "Peer AS", "Peer Address", "Session", "Family", "Received", "Advertised"} {
 		if _, ok := col[want]; !ok {
@@ -220,15 +217,9 @@ func decodeTable(t []byte) ([]model.AgentPeer, error) {
 		if strings.TrimSpace(line) == "" {
 			continue
 		}
-		cells := spaceRun.Split(strings.TrimRight(line, " \r"), -1)
-		if len(cells) < len(header) {
-			// a continuation row: only family, received and advertised
-			if len(out) == 0 || len(cells) < 3 {
-				return nil, fmt.Errorf("line %d %q: a row with %d of %d columns", n+2, line, len(cells), len(header))
-			}
-			cells = append(make([]string, len(header)-3), cells[len(cells)-3:]...)
-		}
-		get := func(name string) string { return strings.TrimSpace(cells[col[name]]) }
+		// a session's further families are on rows whose session columns are blank
+		cells := cutColumns(strings.TrimRight(line, " \r"), cols)
+		get := func(name string) string { return cells[col[name]] }
 		if get("Peer Address") == "" && len(out) > 0 {
 			f, err := tableFamily(get("Family"), get("Received"), get("Advertised"))
 			if err != nil {
@@ -250,8 +241,8 @@ func decodeTable(t []byte) ([]model.AgentPeer, error) {
 		}
 		p.Instance = "asn-" + strconv.FormatInt(p.LocalASN, 10)
 		p.State = get("Session")
-		if i, ok := col["Uptime"]; ok && i < len(cells) {
-			p.Uptime, _ = time.ParseDuration(strings.TrimSpace(cells[i])) // "-" when not established
+		if i, ok := col["Uptime"]; ok {
+			p.Uptime, _ = time.ParseDuration(cells[i]) // "-" when not established
 		}
 		f, err := tableFamily(get("Family"), get("Received"), get("Advertised"))
 		if err != nil {

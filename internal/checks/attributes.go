@@ -154,9 +154,9 @@ func runOverlappingAdverts(in *Input) []Finding {
 
 // sameAttributes reports whether every entry carries the same attributes.
 func sameAttributes(es []advEntry) bool {
-	first := fmt.Sprintf("%+v", attrString(es[0].entry.Attributes))
+	first := attrString(es[0].entry.Attributes)
 	for _, e := range es[1:] {
-		if fmt.Sprintf("%+v", attrString(e.entry.Attributes)) != first {
+		if attrString(e.entry.Attributes) != first {
 			return false
 		}
 	}

@@ -343,7 +343,8 @@ func runEBGPMultihop(in *Input) []Finding {
 					continue
 				}
 				ttl, field, obj := int32(0), "", inst.Source
-				if pc := in.peerConfig(p); pc != nil {
+				pc := in.peerConfig(p)
+				if pc != nil {
 					obj, field = pc.Ref(), "spec.ebgpMultihop"
 					if pc.EBGPMultihop != nil {
 						ttl = *pc.EBGPMultihop
@@ -362,9 +363,13 @@ func runEBGPMultihop(in *Input) []Finding {
 					Evidence: []Evidence{ev(model.SourceNodes, ref(nodeRef(v.Node)), "status.addresses[InternalIP]", addrsOf(n.InternalIPs, peer.Is4()), "a subnet containing "+peer.String()+" (assumed /24, /64)")},
 				}
 				if field != "" {
-					f.Evidence = append(f.Evidence, ev(model.SourcePeerConfigs, ref(obj), field, cmp.Or(ttlOrEmpty(ttl), "<unset>"), "the hop count to the peer, e.g. 4"))
+					observed := "<unset>"
+					if ttl != 0 {
+						observed = fmt.Sprint(ttl)
+					}
+					f.Evidence = append(f.Evidence, ev(model.SourcePeerConfigs, ref(obj), field, observed, "the hop count to the peer, e.g. 4"))
 				}
-				if pc := in.peerConfig(p); pc != nil {
+				if pc != nil {
 					f.Fixes = append(f.Fixes, fix.MergePatch(pc.Ref(), pc.ResourceVersion, map[string]any{"spec": map[string]any{"ebgpMultihop": 4}}).
 						WithRisk(fix.RiskMedium).With("Allow 4 hops to the peer", "The session is reset; set the real hop count if you know it."))
 				}
@@ -375,13 +380,6 @@ func runEBGPMultihop(in *Input) []Finding {
 		}
 	}
 	return out
-}
-
-func ttlOrEmpty(ttl int32) string {
-	if ttl == 0 {
-		return ""
-	}
-	return fmt.Sprint(ttl)
 }
 
 // policyMultihop is the eBGPMultihopTTL of the BGPv1 neighbor behind a peer.

@@ -3,6 +3,7 @@
 package cli
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"strings"
@@ -91,7 +92,7 @@ func printWhatIf(w io.Writer, r *whatif.Result) error {
 		for _, x := range rs {
 			out = append(out, x.String())
 		}
-		return orNone(out)
+		return cmp.Or(strings.Join(out, ", "), "(none)")
 	}
 	fmt.Fprintf(&b, "  selected by:  %s  →  %s\n", refs(r.Before.SelectedBy), refs(r.After.SelectedBy))
 	fmt.Fprintf(&b, "  L2 policies:  %s  →  %s\n", refs(r.Before.L2Policies), refs(r.After.L2Policies))
@@ -134,12 +135,4 @@ func printWhatIf(w io.Writer, r *whatif.Result) error {
 	fmt.Fprintf(&b, "\nTo make the change:\n  $ kubectl label node %s %s\n", r.Node, strings.Join(args, " "))
 	_, err := io.WriteString(w, b.String())
 	return err
-}
-
-// orNone joins xs, or says none.
-func orNone(xs []string) string {
-	if len(xs) == 0 {
-		return "(none)"
-	}
-	return strings.Join(xs, ", ")
 }

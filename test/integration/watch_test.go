@@ -7,7 +7,6 @@ import (
 	"context"
 	"encoding/json"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,26 +20,8 @@ import (
 	"k8s.io/client-go/dynamic"
 )
 
-// syncBuffer is a buffer the command writes to while the test reads it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-// events decodes the JSON lines written so far.
-func (s *syncBuffer) events(t *testing.T) []kube.SessionEvent {
+// sessionEvents decodes the JSON lines the command has written so far.
+func sessionEvents(t *testing.T, s *lockedWriter) []kube.SessionEvent {
 	t.Helper()
 	var out []kube.SessionEvent
 	for _, line := range strings.Split(strings.TrimSpace(s.String()), "\n") {
@@ -70,7 +51,7 @@ func TestWatchSessions(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	out, errOut := &syncBuffer{}, &syncBuffer{}
+	out, errOut := &lockedWriter{}, &lockedWriter{}
 	done := make(chan int, 1)
 	go func() {
 		done <- cli.Execute(ctx, genericiooptions.IOStreams{In: &bytes.Buffer{}, Out: out, ErrOut: errOut}, []string{"--kubeconfig", kc, "watch", "-o", "json"})
@@ -78,7 +59,7 @@ func TestWatchSessions(t *testing.T) {
 	waitFor := func(what string, ok func([]kube.SessionEvent) bool) {
 		t.Helper()
 		for range 100 { // bounded: 20 s
-			if ok(out.events(t)) {
+			if ok(sessionEvents(t, out)) {
 				return
 			}
 			time.Sleep(200 * time.Millisecond)
@@ -133,7 +114,7 @@ func TestWatchSessions(t *testing.T) {
 	if code := <-done; code != 0 {
 		t.Errorf("watch exited %d: %s", code, errOut.String())
 	}
-	evs := out.events(t)
+	evs := sessionEvents(t, out)
 	if !has(evs, "pi-cp", "gw-v6", func(e kube.SessionEvent) bool { return !e.Initial && e.From == "active" && e.To == "established" }) {
 		t.Errorf("no active → established for pi-cp gw-v6:\n%s", out.String())
 	}

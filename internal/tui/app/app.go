@@ -56,10 +56,8 @@ type Model struct {
 	back    []int
 	w, h    int
 	data    *msgs.Data
-	// history is every session change seen between successive collections, and
-	// peers the sessions of the last one (to compare the next with).
+	// history is every session change seen between successive collections.
 	history  views.PeerHistory
-	peers    []views.PeerRow
 	loading  bool
 	reload   bool // a refresh was asked for while collecting: collect again after
 	loadCh   chan tea.Msg
@@ -244,11 +242,11 @@ func (m *Model) loaded(msg msgs.DataMsg) tea.Cmd {
 		m.loadErr = msg.Err
 		cmds = append(cmds, msgs.Flash("collection failed: "+msg.Err.Error(), true))
 	} else {
-		cur := views.Peers(msg.Data.Snap)
+		msg.Data.Peers = views.Peers(msg.Data.Snap)
 		if m.data != nil && msg.Data.Live {
-			m.history = m.history.Record(m.peers, cur, m.data.Snap.CollectedAt, msg.Data.Snap.CollectedAt)
+			m.history = m.history.Record(m.data.Peers, msg.Data.Peers, m.data.Snap.CollectedAt, msg.Data.Snap.CollectedAt)
 		}
-		m.peers, msg.Data.History = cur, m.history
+		msg.Data.History = m.history
 		m.loadErr, m.data = nil, msg.Data
 		for _, s := range m.screens {
 			s.SetData(m.data)

@@ -25,6 +25,9 @@ type Data struct {
 	// Started is when the collection began (set by the root): data collected before a
 	// change was made cannot show its effect.
 	Started time.Time
+	// Peers are the sessions of Snap (views.Peers), derived once per collection by the
+	// root for every screen that lists them.
+	Peers []views.PeerRow
 	// History holds the session changes seen between the collections of this run (set
 	// by the root; live data only).
 	History views.PeerHistory

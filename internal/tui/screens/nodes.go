@@ -96,7 +96,7 @@ func NewNodes(st *styles.Styles, km *keys.KeyMap) Screen {
 		b.WriteString(cmp.Or(strings.Join(labels, "\n"), "-") + "\n\n")
 		b.WriteString(st.Section.Render("Sessions") + "\n")
 		n := 0
-		for _, p := range views.Peers(l.Data.Snap) {
+		for _, p := range l.Data.Peers {
 			if p.Node == name {
 				n++
 				fmt.Fprintf(&b, "  %-12s %-26s AS %-6d %s\n", p.Peer, p.PeerAddress, p.PeerASN, st.For(StateTone(p.State)).Render(p.State))

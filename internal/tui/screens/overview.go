@@ -68,7 +68,7 @@ func (o *overview) render() {
 	s, st := o.Data.Snap, o.St
 	var b strings.Builder
 	b.WriteString(st.Section.Render("Sessions") + "\n")
-	hubs := Hubs(s)
+	hubs := Hubs(s, o.Data.Peers)
 	if len(hubs) == 0 {
 		msg := "no BGP session is configured"
 		if n := sourceNote(s, model.SourceClusterConfigs, model.SourceNodeConfigs, model.SourcePeeringPolicies); n != "" {
@@ -112,10 +112,9 @@ func (o *overview) render() {
 	o.body.Replace(b.String())
 }
 
-// Hubs groups the sessions by peer into topology hubs: one per peer address, with
-// the router read for it, and a spoke per node.
-func Hubs(s *model.Snapshot) []topology.Hub {
-	peers := views.Peers(s)
+// Hubs groups the sessions of s (views.Peers) by peer into topology hubs: one per peer
+// address, with the router read for it, and a spoke per node.
+func Hubs(s *model.Snapshot, peers []views.PeerRow) []topology.Hub {
 	sides := routerSides(s)
 	type hubKey struct {
 		addr string

@@ -64,7 +64,7 @@ func NewPeers(st *styles.Styles, km *keys.KeyMap) Screen {
 		return rs, ok
 	}
 	l.rows = func(d *msgs.Data) ([]table.Row, string) {
-		rows, sides = views.Peers(d.Snap), routerSides(d.Snap)
+		rows, sides = d.Peers, routerSides(d.Snap)
 		out := make([]table.Row, 0, len(rows))
 		for _, p := range rows {
 			var fams []string

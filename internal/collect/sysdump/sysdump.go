@@ -271,8 +271,7 @@ func (a *archive) objects(f *zip.File) ([]unstructured.Unstructured, error) {
 		return nil, fmt.Errorf("%s: no object in it", name)
 	}
 	var head struct {
-		Kind  string            `json:"kind"`
-		Items []json.RawMessage `json:"items"`
+		Kind string `json:"kind"`
 	}
 	if err := json.Unmarshal(j, &head); err != nil {
 		return nil, fmt.Errorf("%s: not a Kubernetes object or list: %w", name, err)

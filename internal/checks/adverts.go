@@ -10,6 +10,7 @@ import (
 
 	"github.com/bgpnet/kubectl-bgpnet/internal/fix"
 	"github.com/bgpnet/kubectl-bgpnet/internal/model"
+	"github.com/bgpnet/kubectl-bgpnet/internal/safe"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 )
@@ -596,9 +597,9 @@ func runLBClassMismatch(in *Input) []Finding {
 			f.Message = fmt.Sprintf("Service %s/%s has loadBalancerClass %q: Cilium LB-IPAM ignores it (no IP, no condition) and BGP does not announce it", svc.Namespace, svc.Name, *c)
 			f.Fixes = []fix.Proposal{fixCommand(fix.RiskHigh, "Recreate the Service without loadBalancerClass",
 				"spec.loadBalancerClass is immutable; recreating the Service changes its ClusterIP and VIP, and clients see a short outage. Skip this if another controller is meant to serve the class.",
-				fmt.Sprintf("kubectl get service -n %s %s -o yaml > %s.yaml", svc.Namespace, svc.Name, svc.Name),
-				fmt.Sprintf("# remove spec.loadBalancerClass, spec.clusterIP(s) and status from %s.yaml, then:", svc.Name),
-				fmt.Sprintf("kubectl replace --force -f %s.yaml", svc.Name))}
+				kubectl("get", "service", "-n", svc.Namespace, svc.Name, "-o", "yaml")+" > "+safe.Quote(svc.Name+".yaml"),
+				comment(fmt.Sprintf("remove spec.loadBalancerClass, spec.clusterIP(s) and status from %s.yaml, then:", svc.Name)),
+				kubectl("replace", "--force", "-f", svc.Name+".yaml"))}
 		}
 		out = append(out, f)
 	}

@@ -79,7 +79,7 @@ func runLocalPrefOverEBGP(in *Input) []Finding {
 			Evidence: []Evidence{ev(model.SourceAdvertisements, ref(adv.Ref()), "spec.advertisements[].attributes.localPreference", fmt.Sprint(*lp), "only for iBGP peers")},
 			Fixes: []fix.Proposal{fixCommand(fix.RiskMedium, "Use a community and set the preference on the router (FRR)",
 				"Add a community to the advertisement's attributes (e.g. 64512:200) and match it in the router's import route-map.",
-				"vtysh -c 'configure terminal' -c 'bgp community-list standard CILIUM-PREFER permit 64512:200' -c 'route-map CILIUM-IN permit 5' -c 'match community CILIUM-PREFER' -c 'set local-preference "+fmt.Sprint(*lp)+"'")},
+				vtysh("configure terminal", "bgp community-list standard CILIUM-PREFER permit 64512:200", "route-map CILIUM-IN permit 5", "match community CILIUM-PREFER", "set local-preference "+fmt.Sprint(*lp)))},
 		}
 		out = append(out, f)
 	}
@@ -146,7 +146,7 @@ func runOverlappingAdverts(in *Input) []Finding {
 			Evidence: []Evidence{ev(model.SourceDaemonSets, nil, "cilium agent image", in.Version.String(), "1.18 or later merges attributes")},
 			Fixes: []fix.Proposal{fixCommand(fix.RiskLow, "Make the advertisements' Service selectors disjoint",
 				"Or upgrade to Cilium 1.18, which unions communities and keeps the highest local preference.",
-				"kubectl get ciliumbgpadvertisements -o yaml   # compare the selectors of "+k)},
+				kubectl("get", "ciliumbgpadvertisements", "-o", "yaml")+"   "+comment("compare the selectors of "+k))},
 		})
 	}
 	return out

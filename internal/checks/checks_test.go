@@ -132,7 +132,7 @@ var cases = []struct {
 		s.Routers[0].Kind = "bird"
 		s.Routers[0].Config = "bgp listen range 10.9.0.0/16 peer-group X\n"
 		s.Routers[0].Neighbors = slices.DeleteFunc(s.Routers[0].Neighbors, func(n model.RouterNeighbor) bool { return n.Address == "fd00:1::11" })
-	}, subject: "BGPPeer/n1/i/rtr6", want: []string{"protocol bgp n1 from cilium { neighbor fd00:1::11 as 64512; }"}},
+	}, subject: "BGPPeer/n1/i/rtr6", want: []string{"protocol bgp n1_v6 from cilium6 { neighbor fd00:1::11 as 64512; description \"n1\"; }"}},
 	{id: "asn-mismatch", name: "router expects another AS", mutate: func(s *model.Snapshot) {
 		n := routerNeighbor(s, "192.168.1.11")
 		n.RemoteASN, n.Established, n.State, n.LastError = 64999, false, "Idle", "OPEN Message Error/Bad Peer AS"

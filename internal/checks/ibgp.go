@@ -169,7 +169,7 @@ func notReflecting(in *Input, r *model.RouterView, nodes map[netip.Addr]string, 
 			"birdc configure")}
 		return f, true
 	}
-	args := []string{"vtysh", "-c 'configure terminal'", fmt.Sprintf("-c 'router bgp %d'", r.ASN)}
+	args := []string{"configure terminal", fmt.Sprintf("router bgp %d", r.ASN)}
 	for _, fam := range []bool{true, false} {
 		var these []string
 		for _, a := range addrs {
@@ -180,20 +180,22 @@ func notReflecting(in *Input, r *model.RouterView, nodes map[netip.Addr]string, 
 		if len(these) == 0 {
 			continue
 		}
-		args = append(args, "-c 'address-family "+map[bool]string{true: "ipv4", false: "ipv6"}[fam]+" unicast'")
+		args = append(args, "address-family "+map[bool]string{true: "ipv4", false: "ipv6"}[fam]+" unicast")
 		for _, a := range these {
-			args = append(args, fmt.Sprintf("-c 'neighbor %s route-reflector-client'", a))
-		}
-		for _, o := range others {
-			if addrOf(o.Address).Is4() == fam && !o.NextHopSelf {
-				args = append(args, fmt.Sprintf("-c 'neighbor %s next-hop-self force'", o.Address))
+			if addrOf(a).IsValid() {
+				args = append(args, "neighbor "+addrOf(a).String()+" route-reflector-client")
 			}
 		}
-		args = append(args, "-c 'exit-address-family'")
+		for _, o := range others {
+			if addrOf(o.Address).Is4() == fam && !o.NextHopSelf && addrOf(o.Address).IsValid() {
+				args = append(args, "neighbor "+addrOf(o.Address).String()+" next-hop-self force")
+			}
+		}
+		args = append(args, "exit-address-family")
 	}
 	f.Fixes = []fix.Proposal{fixCommand(fix.RiskMedium, "Reflect the nodes' routes (FRR)",
 		"Makes the nodes route-reflector clients (their sessions reset once) and gives the other iBGP neighbors a next hop they reach. Or peer eBGP with a private ASN for the cluster.",
-		strings.Join(args, " "))}
+		vtysh(args...))}
 	return f, true
 }
 
@@ -247,7 +249,7 @@ func unreachableNodeNextHops(in *Input, b *model.RouterView, nodes map[netip.Add
 				}
 				fixes = append(fixes, fixCommand(fix.RiskMedium, "Next hop self towards "+b.Name+" (FRR, on "+r.Name+")",
 					"Reflected routes keep the node's next hop unless forced; `force` applies it to reflected routes too.",
-					fmt.Sprintf("vtysh -c 'configure terminal' -c 'router bgp %d' -c 'address-family %s unicast' -c 'neighbor %s next-hop-self force'", r.ASN, fam, nb.Address)))
+					vtysh("configure terminal", fmt.Sprintf("router bgp %d", r.ASN), "address-family "+fam+" unicast", "neighbor "+addrOf(nb.Address).String()+" next-hop-self force")))
 			}
 		}
 	}

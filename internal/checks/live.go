@@ -261,8 +261,8 @@ func runAdvertMismatch(in *Input) []Finding {
 						fmt.Sprintf("%d prefixes advertised to %s", len(have), peerAddr(p)), fmt.Sprintf("%d expected", len(want)))},
 					Fixes: []fix.Proposal{fixCommand(fix.RiskMedium, "Look at the agent's view, then restart it if it is stuck",
 						"Compare the agent's route policies with the advertisements; a restart of the agent on that node re-reconciles (sessions reset; graceful restart keeps routes on the router if enabled).",
-						fmt.Sprintf("kubectl -n %s exec %s -c cilium-agent -- cilium-dbg bgp route-policies", ciliumNS(in.S), cmp.Or(a.Pod, "-")),
-						fmt.Sprintf("kubectl -n %s delete pod %s", ciliumNS(in.S), cmp.Or(a.Pod, "-")))},
+						kubectl("-n", ciliumNS(in.S), "exec", cmp.Or(a.Pod, "-"), "-c", "cilium-agent", "--", "cilium-dbg", "bgp", "route-policies"),
+						kubectl("-n", ciliumNS(in.S), "delete", "pod", cmp.Or(a.Pod, "-")))},
 				}
 				if len(extra) > 0 {
 					f.Details = append(f.Details, "advertised but not expected: "+strings.Join(extra, ", "))
@@ -316,11 +316,14 @@ func runFamilyNotNegotiated(in *Input) []Finding {
 					ap.PeerAddress, a.Node, strings.Join(missing, ", "), plural(len(missing), "that family", "those families")),
 				Evidence: []Evidence{ev(model.SourceAgents, ref(nodeRef(a.Node)), "peer remote capabilities", strings.Join(ap.RemoteCapabilities, "; "),
 					"multiprotocol "+strings.Join(missing, ", "))},
-				Fixes: []fix.Proposal{fixCommand(fix.RiskMedium, "Activate the family on the router (FRR)",
-					"Run on the router; the session is renegotiated.",
-					fmt.Sprintf("vtysh -c 'conf t' -c 'router bgp <router-asn>' -c 'address-family %s' -c 'neighbor %s activate'",
-						strings.ReplaceAll(missing[0], "-", " "), ap.PeerAddress))},
 			})
+			if peer, ok := routerAddr(ap.PeerAddress); ok {
+				// the router's own address of this session is not known here: the agent's
+				// side names the router, so the command stays a template for its AS
+				out[len(out)-1].Fixes = []fix.Proposal{fixCommand(fix.RiskMedium, "Activate the family on the router (FRR)",
+					"Run on the router, with its AS in place of <router-asn>; the session is renegotiated.",
+					vtysh("configure terminal", "router bgp <router-asn>", "address-family "+strings.ReplaceAll(missing[0], "-", " "), "neighbor "+nodeAddrOf(in.S, a.Node, peer)+" activate"))}
+			}
 		}
 	}
 	return append(out, routerFamilies(in, fromAgent)...)
@@ -417,8 +420,7 @@ func routerFamilies(in *Input, judged map[string]bool) []Finding {
 				rs.router.Name, strings.Join(missing, ", "), rs.node, plural(len(missing), "that family", "those families")),
 			Evidence: []Evidence{ev(model.SourceRouters, ref(routerRef(rs.router.Name)), "neighbor "+n.Address+" negotiated families", strings.Join(n.Families, ", "), strings.Join(missing, ", "))},
 			Fixes: []fix.Proposal{fixCommand(fix.RiskMedium, "Activate the family on the router (FRR)", "Run on the router; the session is renegotiated.",
-				fmt.Sprintf("vtysh -c 'configure terminal' -c 'router bgp %d' -c 'address-family %s' -c 'neighbor %s activate'",
-					rs.router.ASN, strings.ReplaceAll(missing[0], "-", " "), n.Address))},
+				vtysh("configure terminal", fmt.Sprintf("router bgp %d", rs.router.ASN), "address-family "+strings.ReplaceAll(missing[0], "-", " "), "neighbor "+rs.nodeAddr.String()+" activate"))},
 		})
 	}
 	return out

@@ -166,7 +166,7 @@ func runDrops(in *Input, d dropCheck) []Finding {
 		}
 		f.Fixes = append(f.Fixes, fixCommand(fix.RiskLow, "Look at the dropped flows",
 			"Streams the drops as they happen, with endpoints and reasons.",
-			fmt.Sprintf("kubectl bgpnet flows %s/%s --verdict dropped --follow", svc.Namespace, svc.Name)))
+			kubectl("bgpnet", "flows", svc.Namespace+"/"+svc.Name, "--verdict", "dropped", "--follow")))
 		out = append(out, f)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Subject.String() < out[j].Subject.String() })
@@ -234,7 +234,7 @@ func runHubbleUnavailable(in *Input) []Finding {
 	if st.Status == model.StatusForbidden {
 		f.Fixes = []fix.Proposal{fixCommand(fix.RiskLow, "Grant port-forward to hubble-relay",
 			"bgpnet needs get on services and create on pods/portforward in the Cilium namespace.",
-			fmt.Sprintf("kubectl auth can-i create pods/portforward -n %s", ciliumNS(in.S)))}
+			kubectl("auth", "can-i", "create", "pods/portforward", "-n", ciliumNS(in.S)))}
 	}
 	return []Finding{f}
 }

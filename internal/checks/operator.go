@@ -163,8 +163,8 @@ func runOperatorNotReconciling(in *Input) []Finding {
 			Evidence: []Evidence{ev(model.SourceDeployments, &subject, "status.readyReplicas", "0", fmt.Sprint(op.Desired))},
 			Fixes: []fix.Proposal{fixCommand(fix.RiskLow, "Find out why the operator is down",
 				"Its events and logs say why (crash loop, RBAC, image pull); with two replicas one can be down.",
-				fmt.Sprintf("kubectl -n %s describe deployment %s", op.Namespace, op.Name),
-				fmt.Sprintf("kubectl -n %s logs deployment/%s --previous | grep -iE 'bgp|error' | tail -20", op.Namespace, op.Name)),
+				kubectl("-n", op.Namespace, "describe", "deployment", op.Name),
+				kubectl("-n", op.Namespace, "logs", "deployment/"+op.Name, "--previous")+" | grep -iE 'bgp|error' | tail -20"),
 				fix.Helm(ciliumNS(s), true, fix.HelmValue{Path: "operator.replicas", Value: 2}).With("Run two operator replicas", "A leader takes over when one is down.")},
 		}}
 	}
@@ -182,7 +182,7 @@ func runOperatorNotReconciling(in *Input) []Finding {
 		Evidence: []Evidence{ev(model.SourceNodeConfigs, nil, "metadata.name", "none for "+listSome(missing, maxListed), "one per selected node")},
 		Fixes: []fix.Proposal{fixCommand(fix.RiskLow, "Look at the operator's BGP reconciliation",
 			"Errors rendering NodeConfigs name the object at fault (a PeerConfig it cannot read, an override, RBAC).",
-			fmt.Sprintf("kubectl -n %s logs deployment/cilium-operator | grep -i bgp | tail -20", ciliumNS(s)))},
+			kubectl("-n", ciliumNS(s), "logs", "deployment/cilium-operator")+" | grep -i bgp | tail -20")},
 	}}
 }
 
@@ -238,7 +238,7 @@ func runSharingKey(in *Input) []Finding {
 			if svc.Annotations["io.cilium/lb-ipam-sharing-key"] != "" && svc.Annotations["lbipam.cilium.io/sharing-key"] == "" {
 				f.Fixes = append(f.Fixes, fixCommand(fix.RiskLow, "Use the current sharing annotation on "+svc.Name,
 					"The io.cilium/lb-ipam-sharing-key form lost the sharing after an operator restart (#30700).",
-					fmt.Sprintf("kubectl -n %s annotate service %s lbipam.cilium.io/sharing-key=%s io.cilium/lb-ipam-sharing-key-", svc.Namespace, svc.Name, k)))
+					kubectl("-n", svc.Namespace, "annotate", "service", svc.Name, "lbipam.cilium.io/sharing-key="+k, "io.cilium/lb-ipam-sharing-key-")))
 			}
 		}
 		out = append(out, f)
@@ -373,8 +373,13 @@ func runEBGPMultihop(in *Input) []Finding {
 					f.Fixes = append(f.Fixes, fix.MergePatch(pc.Ref(), pc.ResourceVersion, map[string]any{"spec": map[string]any{"ebgpMultihop": 4}}).
 						WithRisk(fix.RiskMedium).With("Allow 4 hops to the peer", "The session is reset; set the real hop count if you know it."))
 				}
-				f.Fixes = append(f.Fixes, fixCommand(fix.RiskMedium, "Allow multihop on the router (FRR)", "The router sends with TTL 1 too.",
-					fmt.Sprintf("vtysh -c 'configure terminal' -c 'router bgp %d' -c 'neighbor %s ebgp-multihop 4'", p.PeerASN, addrsOf(n.InternalIPs, peer.Is4()))))
+				lines := []string{"configure terminal", fmt.Sprintf("router bgp %d", p.PeerASN)}
+				for _, a := range n.InternalIPs {
+					if a.Is4() == peer.Is4() {
+						lines = append(lines, "neighbor "+a.String()+" ebgp-multihop 4")
+					}
+				}
+				f.Fixes = append(f.Fixes, fixCommand(fix.RiskMedium, "Allow multihop on the router (FRR)", "The router sends with TTL 1 too.", vtysh(lines...)))
 				out = append(out, f)
 			}
 		}
@@ -422,7 +427,7 @@ func runMD5Secret(in *Input) []Finding {
 		cond := conditionTrue(pc.Conditions, "cilium.io/MissingAuthSecret")
 		create := fixCommand(fix.RiskMedium, "Create the Secret (type the password in, it is not printed)",
 			"The agent reads the key password; the router must use the same.",
-			fmt.Sprintf("read -rs BGP_PASSWORD && kubectl -n %s create secret generic %s --from-literal=password=\"$BGP_PASSWORD\"", secretsNS(s), pc.AuthSecretRef))
+			"read -rs BGP_PASSWORD && "+kubectl("-n", secretsNS(s), "create", "secret", "generic", pc.AuthSecretRef)+` --from-literal=password="$BGP_PASSWORD"`)
 		switch {
 		case cond != nil:
 			f := Finding{

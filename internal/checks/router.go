@@ -12,6 +12,7 @@ import (
 
 	"github.com/bgpnet/kubectl-bgpnet/internal/fix"
 	"github.com/bgpnet/kubectl-bgpnet/internal/model"
+	"github.com/bgpnet/kubectl-bgpnet/internal/safe"
 )
 
 // routerRef refers to an upstream router.
@@ -306,10 +307,13 @@ func runNodeNotOnRouter(in *Input) []Finding {
 func routerNeighborFix(rs routerSession, group string) fix.Proposal {
 	asn := rs.inst.LocalASN
 	if rs.router.Kind == "bird" {
-		name := strings.NewReplacer("-", "_", ".", "_").Replace(rs.node)
+		tmpl, fam := "cilium4", "v4"
+		if rs.nodeAddr.Is6() {
+			tmpl, fam = "cilium6", "v6"
+		}
 		return fixCommand(fix.RiskMedium, "Add the node to the router (BIRD)",
-			"Add to bird.conf (using the template of the other nodes, if any), then `birdc configure`. `kubectl bgpnet router-config --flavor bird` writes the whole configuration.",
-			fmt.Sprintf("protocol bgp %s from cilium { neighbor %s as %d; }", name, rs.nodeAddr, asn), "birdc configure")
+			"Add to bird.conf (the templates cilium4/cilium6 are those `kubectl bgpnet router-config --flavor bird` writes; use yours if they differ), then `birdc configure`.",
+			fmt.Sprintf("protocol bgp %s_%s from %s { neighbor %s as %d; description %s; }", safe.BirdSymbol(rs.node), fam, tmpl, rs.nodeAddr, asn, safe.BirdString(rs.node)), "birdc configure")
 	}
 	line := fmt.Sprintf("neighbor %s remote-as %d", rs.nodeAddr, asn)
 	if group != "" {
@@ -317,7 +321,7 @@ func routerNeighborFix(rs routerSession, group string) fix.Proposal {
 	}
 	return fixCommand(fix.RiskMedium, "Add the node to the router (FRR)",
 		"Run on the router (or add to frr.conf); a peer-group or `bgp listen range` covering the node subnet avoids this for future nodes. `kubectl bgpnet router-config` writes the whole configuration.",
-		fmt.Sprintf("vtysh -c 'configure terminal' -c 'router bgp %d' -c '%s' -c 'neighbor %s description %s'", rs.router.ASN, line, rs.nodeAddr, rs.node))
+		vtysh("configure terminal", fmt.Sprintf("router bgp %d", rs.router.ASN), line, fmt.Sprintf("neighbor %s description %s", rs.nodeAddr, rs.node)))
 }
 
 func runASNMismatch(in *Input) []Finding {
@@ -347,7 +351,7 @@ func runASNMismatch(in *Input) []Finding {
 				Evidence: []Evidence{ev(model.SourceRouters, ref(routerRef(rs.router.Name)), "local AS", fmt.Sprint(rs.router.ASN), fmt.Sprint(rs.peer.PeerASN))},
 				Fixes: []fix.Proposal{fixCommand(fix.RiskMedium, "Use the router's AS as the peerASN",
 					"Change peerASN of this peer in the ClusterConfig (or PeeringPolicy) to the router's AS; the session resets.",
-					fmt.Sprintf("kubectl edit %s %s", strings.ToLower(rs.inst.Source.Kind), rs.inst.Source.Name))},
+					kubectl("edit", strings.ToLower(rs.inst.Source.Kind), rs.inst.Source.Name))},
 			})
 		}
 	}
@@ -358,10 +362,10 @@ func routerRemoteASFix(rs routerSession) fix.Proposal {
 	if rs.router.Kind == "bird" {
 		return fixCommand(fix.RiskMedium, "Expect the node's AS on the router (BIRD)",
 			"In the node's protocol of bird.conf set the neighbor's AS, then reconfigure.",
-			fmt.Sprintf("protocol bgp %s { neighbor %s as %d; }", cmp.Or(rs.neighbor.Name, "-"), rs.nodeAddr, rs.inst.LocalASN), "birdc configure")
+			fmt.Sprintf("protocol bgp %s { neighbor %s as %d; }", safe.BirdSymbol(cmp.Or(rs.neighbor.Name, rs.node)), rs.nodeAddr, rs.inst.LocalASN), "birdc configure")
 	}
 	return fixCommand(fix.RiskMedium, "Expect the node's AS on the router (FRR)", "Run on the router; the session resets and comes up.",
-		fmt.Sprintf("vtysh -c 'configure terminal' -c 'router bgp %d' -c 'neighbor %s remote-as %d'", rs.router.ASN, rs.nodeAddr, rs.inst.LocalASN))
+		vtysh("configure terminal", fmt.Sprintf("router bgp %d", rs.router.ASN), fmt.Sprintf("neighbor %s remote-as %d", rs.nodeAddr, rs.inst.LocalASN)))
 }
 
 func runRequiresPolicy(in *Input) []Finding {
@@ -415,19 +419,14 @@ func routeMapCommands(in *Input, r *model.RouterView, neighbors []string) []stri
 		var lines []string
 		for _, n := range neighbors {
 			if a, err := netip.ParseAddr(n); err == nil && a.Is6() == (fam == "ipv6") {
-				lines = append(lines, "neighbor "+n+" route-map CILIUM-IN in", "neighbor "+n+" route-map CILIUM-OUT out")
+				lines = append(lines, "neighbor "+a.String()+" route-map CILIUM-IN in", "neighbor "+a.String()+" route-map CILIUM-OUT out")
 			}
 		}
 		if len(lines) > 0 {
 			args = append(append(args, "address-family "+fam+" unicast"), append(lines, "exit-address-family")...)
 		}
 	}
-	var b strings.Builder
-	b.WriteString("vtysh")
-	for _, a := range args {
-		fmt.Fprintf(&b, " -c '%s'", a)
-	}
-	return []string{b.String()}
+	return []string{vtysh(args...)}
 }
 
 // advertisable reports whether p is one of the cluster's prefixes: a PodCIDR of a BGP
@@ -655,7 +654,7 @@ func runECMP(in *Input) []Finding {
 			f.Fixes = []fix.Proposal{fixCommand(fix.RiskLow, "Merge paths into the kernel (BIRD)", "In the kernel protocol's channel: `merge paths on;` then reconfigure.", "birdc configure")}
 		} else {
 			f.Fixes = []fix.Proposal{fixCommand(fix.RiskLow, "Enable multipath (FRR)", "Install up to 16 equal paths; add `bgp bestpath as-path multipath-relax` when the nodes use different ASNs.",
-				fmt.Sprintf("vtysh -c 'configure terminal' -c 'router bgp %d' -c 'address-family ipv4 unicast' -c 'maximum-paths 16'", r.ASN))}
+				vtysh("configure terminal", fmt.Sprintf("router bgp %d", r.ASN), "address-family ipv4 unicast", "maximum-paths 16"))}
 		}
 		out = append(out, f)
 	}
@@ -673,7 +672,7 @@ func runRouterBFD(in *Input) []Finding {
 			Message:  fmt.Sprintf("router %s runs BFD with %s (node %s); the session depends on BFD packets the node may not send", rs.router.Name, rs.nodeAddr, rs.node),
 			Evidence: []Evidence{ev(model.SourceRouters, ref(routerRef(rs.router.Name)), "neighbor "+rs.neighbor.Address+" bfd", "configured", "not configured, or BFD on the Cilium side")},
 			Fixes: []fix.Proposal{fixCommand(fix.RiskMedium, "Remove BFD from the neighbor (FRR)", "Or keep it and enable BFD for this peer in Cilium (1.19+).",
-				fmt.Sprintf("vtysh -c 'configure terminal' -c 'router bgp %d' -c 'no neighbor %s bfd'", rs.router.ASN, rs.neighbor.Address))},
+				vtysh("configure terminal", fmt.Sprintf("router bgp %d", rs.router.ASN), "no neighbor "+rs.nodeAddr.String()+" bfd"))},
 		})
 	}
 	return out

@@ -4,11 +4,13 @@ package checks
 
 import (
 	"fmt"
+	"net/netip"
 	"sort"
 	"strings"
 
 	"github.com/bgpnet/kubectl-bgpnet/internal/fix"
 	"github.com/bgpnet/kubectl-bgpnet/internal/model"
+	"github.com/bgpnet/kubectl-bgpnet/internal/safe"
 )
 
 // editDistance is the Levenshtein distance of two short strings.
@@ -122,6 +124,35 @@ func fixCommand(risk fix.Risk, title, explanation string, cmds ...string) fix.Pr
 	return fix.Command(risk, cmds...).With(title, explanation)
 }
 
+// kubectl renders a kubectl command; every argument is quoted by safe.Quote, so a
+// value from the cluster stays one argument however it is spelled.
+func kubectl(args ...string) string {
+	return safe.Command(append([]string{"kubectl"}, args...)...)
+}
+
+// vtysh renders an FRR vtysh command running each configuration line; a line cannot
+// carry a newline (vtysh would run what follows as another command).
+func vtysh(lines ...string) string {
+	argv := []string{"vtysh"}
+	for _, l := range lines {
+		argv = append(argv, "-c", safe.Text(l))
+	}
+	return safe.Command(argv...)
+}
+
+// routerAddr returns the canonical spelling of an address read from a router or an
+// agent, for router commands; ok is false when it is not an address at all.
+func routerAddr(s string) (string, bool) {
+	a, err := netip.ParseAddr(strings.Trim(strings.TrimSpace(s), "[]"))
+	if err != nil {
+		return "", false
+	}
+	return a.String(), true
+}
+
+// comment renders text as a shell comment line whose values cannot end it early.
+func comment(text string) string { return safe.Comment(text) }
+
 // sortedMapKeys returns the keys of m in order.
 func sortedMapKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))
@@ -130,4 +161,17 @@ func sortedMapKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// nodeAddrOf is the node's InternalIP of peer's family, as the router knows the node.
+func nodeAddrOf(s *model.Snapshot, node, peer string) string {
+	p, _ := netip.ParseAddr(peer)
+	if n, ok := s.Node(node); ok {
+		for _, a := range n.InternalIPs {
+			if a.Is4() == p.Is4() {
+				return a.String()
+			}
+		}
+	}
+	return "<address of " + safe.Text(node) + ">"
 }

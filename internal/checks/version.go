@@ -154,7 +154,7 @@ func runBGPCPNotEnabled(in *Input) []Finding {
 			Message: "enable-bgp-control-plane is \"true\" but no BGP CRD is installed: nothing can be configured (cilium#47193)",
 			Evidence: []Evidence{cfgEv(s, "enable-bgp-control-plane", `"true"`),
 				ev(model.SourceDiscovery, nil, "", "ciliumbgpclusterconfigs and ciliumbgppeeringpolicies not served", "ciliumbgpclusterconfigs.cilium.io served")},
-			Fixes: []fix.Proposal{fix.Command(fix.RiskHigh, "kubectl -n "+ciliumNS(s)+" rollout restart deployment/cilium-operator").
+			Fixes: []fix.Proposal{fix.Command(fix.RiskHigh, kubectl("-n", ciliumNS(s), "rollout", "restart", "deployment/cilium-operator")).
 				With("Restart the operator so it registers the CRDs", "The operator creates Cilium's CRDs at start-up; templated installs sometimes skip them (cilium#47193). If they still do not appear, install them from the Cilium chart's CRD directory of your version.")},
 		}}
 	}
@@ -196,7 +196,7 @@ func runBGPv1Removed(in *Input) []Finding {
 		}
 		f.Fixes = append(f.Fixes, fixCommand(fixRiskHigh, "Remove the policy once the v2 sessions are up",
 			"Deleting the policy drops its sessions; do it after the BGPv2 configuration has established them.",
-			"kubectl delete ciliumbgppeeringpolicy "+pp.Name))
+			kubectl("delete", "ciliumbgppeeringpolicy", pp.Name)))
 		out = append(out, f)
 	}
 	return out
@@ -232,7 +232,7 @@ func runV1AndV2Together(in *Input) []Finding {
 		for _, name := range v1 {
 			f.Fixes = append(f.Fixes, fixCommand(fixRiskHigh, "Remove the BGPv1 policy",
 				"The v2 configuration takes over on the nodes the policy selected; sessions reset once.",
-				"kubectl delete ciliumbgppeeringpolicy "+name))
+				kubectl("delete", "ciliumbgppeeringpolicy", name)))
 		}
 		out = append(out, f)
 	}
@@ -433,7 +433,7 @@ func runKubeProxyCoexistence(in *Input) []Finding {
 			ev(model.SourceDaemonSets, &model.Ref{Kind: "DaemonSet", Namespace: ds.Namespace, Name: ds.Name}, "status.numberReady", fmt.Sprint(ds.Ready), "absent")},
 		Fixes: []fix.Proposal{fixCommand(fixRiskHigh, "Remove kube-proxy and its rules",
 			"Run the iptables clean-up on every node after the DaemonSet is gone; Services are briefly handled by Cilium alone, which is the configured state.",
-			fmt.Sprintf("kubectl -n %s delete daemonset %s", ds.Namespace, ds.Name),
+			kubectl("-n", ds.Namespace, "delete", "daemonset", ds.Name),
 			"# on every node:\niptables-save | grep -v KUBE | iptables-restore\nip6tables-save | grep -v KUBE | ip6tables-restore")},
 	}}
 }

@@ -3,12 +3,13 @@
 package fix
 
 import (
-	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
 	"github.com/bgpnet/kubectl-bgpnet/internal/model"
+	"github.com/bgpnet/kubectl-bgpnet/internal/safe"
 	"sigs.k8s.io/yaml"
 )
 
@@ -23,15 +24,8 @@ func nsFlag(ref model.Ref) string {
 	return " -n " + shellQuote(ref.Namespace)
 }
 
-// shellQuote quotes s for a POSIX shell when it needs quoting.
-func shellQuote(s string) string {
-	if s != "" && strings.IndexFunc(s, func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./:=,@%+", r))
-	}) < 0 {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-}
+// shellQuote is safe.Quote: every value from the cluster reaches a command through it.
+func shellQuote(s string) string { return safe.Quote(s) }
 
 // Label sets (and removes) labels on an object: a merge patch of metadata.labels
 // rendered as `kubectl label`. current holds the object's labels, to add --overwrite
@@ -63,9 +57,9 @@ func Label(target model.Ref, resourceVersion string, current, set map[string]str
 
 // MergePatch changes fields of an existing object with a JSON merge patch.
 func MergePatch(target model.Ref, resourceVersion string, patch map[string]any) Proposal {
-	b, err := json.Marshal(patch)
+	b, err := safe.JSON(patch)
 	if err != nil {
-		b = []byte(fmt.Sprintf("%v", patch)) // unreachable for the maps checks build
+		b = []byte("{}") // unreachable for the maps checks build
 	}
 	return Proposal{
 		Kind: KindPatch, Target: &target, ResourceVersion: resourceVersion, Risk: RiskLow, Patch: patch,
@@ -77,7 +71,7 @@ func MergePatch(target model.Ref, resourceVersion string, patch map[string]any) 
 // JSONPatch edits an existing object with RFC 6902 operations; include "test"
 // operations so the patch fails instead of editing the wrong list item.
 func JSONPatch(target model.Ref, resourceVersion string, ops ...JSONPatchOp) Proposal {
-	b, err := json.Marshal(ops)
+	b, err := safe.JSON(ops)
 	if err != nil {
 		b = []byte("[]")
 	}
@@ -99,8 +93,18 @@ func Create(obj map[string]any) Proposal {
 	}
 	return Proposal{
 		Kind: KindCreate, Target: &ref, Risk: RiskLow, Object: obj,
-		Commands: []string{"kubectl create -f - <<'EOF'\n" + strings.TrimRight(mustYAML(obj), "\n") + "\nEOF"},
+		Commands: []string{hereDoc("kubectl create -f -", strings.TrimRight(mustYAML(obj), "\n"))},
 	}
+}
+
+// hereDoc feeds body to cmd through a quoted here-document (no expansion inside) whose
+// delimiter is a line that does not occur in body, so the body cannot end it early.
+func hereDoc(cmd, body string) string {
+	delim := "EOF"
+	for i := 1; slices.Contains(strings.Split(body, "\n"), delim); i++ {
+		delim = fmt.Sprintf("EOF%d", i)
+	}
+	return cmd + " <<'" + delim + "'\n" + body + "\n" + delim
 }
 
 // Helm changes values of the Cilium Helm release in namespace ns. restart adds the
@@ -194,8 +198,10 @@ func (p Proposal) YAML() string {
 	return ""
 }
 
+// mustYAML renders v with safe.YAML: strings that are not plain words are quoted so
+// the document is also inert in a shell.
 func mustYAML(v any) string {
-	b, err := yaml.Marshal(v)
+	b, err := safe.YAML(v)
 	if err != nil {
 		return fmt.Sprintf("# cannot render: %v\n", err) // unreachable for plain maps
 	}

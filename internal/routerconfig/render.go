@@ -5,6 +5,8 @@ package routerconfig
 import (
 	"fmt"
 	"strings"
+
+	"github.com/bgpnet/kubectl-bgpnet/internal/safe"
 )
 
 // groupName names the FRR peer-group of one node ASN and family.
@@ -101,7 +103,7 @@ func (p *plan) frr() string {
 	}
 	for _, n := range p.neighbors {
 		w(" neighbor %s peer-group %s", n.addr, groupName(n.asn, n.addr.Is6(), len(groups)))
-		w(" neighbor %s description %s", n.addr, n.node)
+		w(" neighbor %s description %s", n.addr, safe.Text(n.node))
 	}
 	for _, fam6 := range []bool{false, true} {
 		if (fam6 && !v6) || (!fam6 && !v4) {
@@ -229,12 +231,12 @@ func (p *plan) bird() string {
 		if n.addr.Is6() {
 			tmpl, fam = "cilium6", "v6"
 		}
-		name := strings.NewReplacer("-", "_", ".", "_").Replace(n.node) + "_" + fam
+		name := safe.BirdSymbol(n.node) + "_" + fam
 		extra := ""
 		if n.asn == p.routerASN {
 			extra = " rr client;" // iBGP: reflect to the router's other iBGP peers
 		}
-		w("protocol bgp %s from %s { neighbor %s as %d; description %q;%s }", name, tmpl, n.addr, n.asn, n.node, extra)
+		w("protocol bgp %s from %s { neighbor %s as %d; description %s;%s }", name, tmpl, n.addr, n.asn, safe.BirdString(n.node), extra)
 	}
 	return b.String()
 }

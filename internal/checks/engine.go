@@ -11,6 +11,7 @@ import (
 
 	"github.com/bgpnet/kubectl-bgpnet/internal/fix"
 	"github.com/bgpnet/kubectl-bgpnet/internal/model"
+	"github.com/bgpnet/kubectl-bgpnet/internal/safe"
 )
 
 // All returns every registered check, ordered by layer and then ID.
@@ -111,11 +112,34 @@ func Run(s *model.Snapshot, checks []Check) Result {
 			if f.Fixes == nil {
 				f.Fixes = []fix.Proposal{}
 			}
-			res.Findings = append(res.Findings, f)
+			res.Findings = append(res.Findings, printable(f))
 		}
 	}
 	sortFindings(res.Findings)
 	return res
+}
+
+// printable escapes the free text of a finding with safe.Text: names and messages
+// from the cluster are quoted into it, and no renderer may print a raw newline or
+// control sequence from them. Commands were quoted when built; their lines are
+// escaped again here so a mistake there cannot reach a terminal either.
+func printable(f Finding) Finding {
+	f.Message = safe.Text(f.Message)
+	for i := range f.Details {
+		f.Details[i] = safe.Text(f.Details[i]) // in place: Text is idempotent
+	}
+	for i := range f.Evidence {
+		e := &f.Evidence[i]
+		e.Field, e.Observed, e.Expected = safe.Text(e.Field), safe.Text(e.Observed), safe.Text(e.Expected)
+	}
+	for i := range f.Fixes {
+		p := &f.Fixes[i]
+		p.Title, p.Explanation = safe.Text(p.Title), safe.Text(p.Explanation)
+		for j := range p.Commands {
+			p.Commands[j] = safe.Lines(p.Commands[j])
+		}
+	}
+	return f
 }
 
 // missing explains which required source of c was not read, or returns "".

@@ -4,7 +4,6 @@ package cli
 
 import (
 	"bufio"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +13,7 @@ import (
 	"github.com/bgpnet/kubectl-bgpnet/internal/checks"
 	"github.com/bgpnet/kubectl-bgpnet/internal/fix"
 	"github.com/bgpnet/kubectl-bgpnet/internal/model"
+	"github.com/bgpnet/kubectl-bgpnet/internal/safe"
 	"github.com/spf13/cobra"
 	"k8s.io/client-go/discovery/cached/memory"
 	"k8s.io/client-go/restmapper"
@@ -156,13 +156,13 @@ func (o *fixOptions) print(found []checks.Finding) error {
 		return err
 	}
 	for _, f := range found {
-		fmt.Fprintf(w, "# %s %s — %s\n# %s\n", strings.ToUpper(string(f.Severity)), f.ID, subjectString(f.Subject), f.Message)
+		fmt.Fprintf(w, "%s\n%s\n", safe.Comment(fmt.Sprintf("%s %s — %s", strings.ToUpper(string(f.Severity)), f.ID, subjectString(f.Subject))), safe.Comment(f.Message))
 		if len(f.Fixes) == 0 {
 			fmt.Fprintf(w, "# no automatic fix: kubectl bgpnet doctor --explain %s\n\n", f.ID)
 			continue
 		}
 		for i, p := range f.Fixes {
-			fmt.Fprintf(w, "# fix %d: %s (risk %s, %s)\n", i+1, p.Title, p.Risk, p.Kind)
+			fmt.Fprintln(w, safe.Comment(fmt.Sprintf("fix %d: %s (risk %s, %s)", i+1, p.Title, p.Risk, p.Kind)))
 			switch o.output {
 			case "yaml":
 				if y := p.YAML(); y != "" {
@@ -176,8 +176,8 @@ func (o *fixOptions) print(found []checks.Finding) error {
 					if p.Kind == fix.KindJSONPatch {
 						body = p.JSONPatch
 					}
-					b, _ := json.Marshal(body)
-					fmt.Fprintf(w, "# %s, resourceVersion %s\n%s\n", subjectString(*p.Target), p.ResourceVersion, b)
+					b, _ := safe.JSON(body)
+					fmt.Fprintf(w, "%s\n%s\n", safe.Comment(fmt.Sprintf("%s, resourceVersion %s", subjectString(*p.Target), p.ResourceVersion)), b)
 				} else {
 					writeComments(w, p.Commands)
 				}
@@ -194,7 +194,7 @@ func (o *fixOptions) print(found []checks.Finding) error {
 
 func writeComments(w io.Writer, lines []string) {
 	for _, l := range lines {
-		fmt.Fprintf(w, "# %s\n", strings.ReplaceAll(l, "\n", "\n# "))
+		fmt.Fprintln(w, safe.Comment(l))
 	}
 }
 

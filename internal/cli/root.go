@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/bgpnet/kubectl-bgpnet/internal/model"
+	"github.com/bgpnet/kubectl-bgpnet/internal/safe"
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
@@ -71,7 +72,7 @@ func Execute(ctx context.Context, streams genericiooptions.IOStreams, args []str
 	var ee *ExitError
 	var found errFindings
 	if !errors.As(err, &found) {
-		fmt.Fprintf(streams.ErrOut, "Error: %v\n", err)
+		fmt.Fprintf(streams.ErrOut, "Error: %s\n", safe.Lines(err.Error()))
 	}
 	if errors.As(err, &ee) {
 		return ee.Code

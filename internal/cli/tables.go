@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/bgpnet/kubectl-bgpnet/internal/model"
+	"github.com/bgpnet/kubectl-bgpnet/internal/safe"
 	"sigs.k8s.io/yaml"
 )
 
@@ -44,7 +45,7 @@ func table(w io.Writer, header []string, rows [][]string) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, strings.Join(header, "\t"))
 	for _, r := range rows {
-		fmt.Fprintln(tw, strings.Join(r, "\t"))
+		fmt.Fprintln(tw, safe.Row(r))
 	}
 	return tw.Flush()
 }
@@ -73,7 +74,7 @@ func printProblems(w io.Writer, s *model.Snapshot) error {
 	}
 	fmt.Fprintln(w, "\nNot read completely:")
 	for _, p := range ps {
-		if _, err := fmt.Fprintf(w, "  %s: %s %s\n", p.Name, p.Display(), p.Message); err != nil {
+		if _, err := fmt.Fprintf(w, "  %s: %s %s\n", safe.Text(p.Name), p.Display(), safe.Text(p.Message)); err != nil {
 			return err
 		}
 	}

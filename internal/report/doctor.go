@@ -14,6 +14,7 @@ import (
 	"github.com/bgpnet/kubectl-bgpnet/internal/checks"
 	"github.com/bgpnet/kubectl-bgpnet/internal/fix"
 	"github.com/bgpnet/kubectl-bgpnet/internal/model"
+	"github.com/bgpnet/kubectl-bgpnet/internal/safe"
 	"sigs.k8s.io/yaml"
 )
 
@@ -68,7 +69,7 @@ func (d Doctor) YAML(w io.Writer) error {
 // with its evidence and fixes, then what was skipped and a summary line.
 func (d Doctor) Text(w io.Writer, st Style) error {
 	p := &printer{w: w}
-	p.printf("%s %s, Cilium %s, %s\n", st.Bold("kubectl bgpnet doctor"), clusterName(d), d.CiliumVersion, originNote(d.Origin))
+	p.printf("%s %s, Cilium %s, %s\n", st.Bold("kubectl bgpnet doctor"), safe.Text(clusterName(d)), safe.Text(d.CiliumVersion), originNote(d.Origin))
 	for _, sev := range []checks.Severity{checks.Error, checks.Warning, checks.Info} {
 		var group []checks.Finding
 		for _, f := range d.Findings {
@@ -92,13 +93,13 @@ func (d Doctor) Text(w io.Writer, st Style) error {
 	if bad := problemSources(d.Sources); len(bad) > 0 {
 		p.printf("\n%s\n", st.Bold("SOURCES NOT READ"))
 		for _, s := range bad {
-			p.printf("  %s %s: %s\n", s.Name, s.Display(), s.Message)
+			p.textf("  %s %s: %s\n", s.Name, s.Display(), s.Message)
 		}
 	}
 	if len(d.Skipped) > 0 {
 		p.printf("\n%s\n", st.Bold(fmt.Sprintf("SKIPPED (%d checks could not run)", len(d.Skipped))))
 		for _, s := range d.Skipped {
-			p.printf("  %s: %s\n", s.ID, s.Reason)
+			p.textf("  %s: %s\n", s.ID, s.Reason)
 		}
 	}
 	p.printf("\n%s\n", d.summaryLine(st))
@@ -106,7 +107,7 @@ func (d Doctor) Text(w io.Writer, st Style) error {
 }
 
 func (d Doctor) textFinding(p *printer, st Style, f checks.Finding) {
-	p.printf("\n  %s %s %s\n", st.Severity(f.Severity, "●"), st.Bold(f.Subject.String()), st.Dim("["+f.ID+"]"))
+	p.printf("\n  %s %s %s\n", st.Severity(f.Severity, "●"), st.Bold(safe.Text(f.Subject.String())), st.Dim("["+f.ID+"]"))
 	p.printf("%s\n", indent(f.Message, "    "))
 	for _, d := range f.Details {
 		p.printf("%s\n", indent(d, "      "))
@@ -132,7 +133,7 @@ func evidenceText(e checks.Evidence) string {
 	var b strings.Builder
 	b.WriteString(e.Source)
 	if e.Object != nil {
-		b.WriteString(" " + e.Object.String())
+		b.WriteString(" " + safe.Text(e.Object.String()))
 	}
 	if e.Field != "" {
 		b.WriteString(" " + e.Field)
@@ -238,7 +239,7 @@ func originNote(o string) string {
 func (d Doctor) Markdown(w io.Writer) error {
 	p := &printer{w: w}
 	p.printf("## kubectl bgpnet doctor\n\n")
-	p.printf("- %s, Kubernetes %s, Cilium %s (%s)\n", clusterName(d), cmp.Or(d.Cluster.ServerVersion, "-"), d.CiliumVersion, originNote(d.Origin))
+	p.textf("- %s, Kubernetes %s, Cilium %s (%s)\n", clusterName(d), cmp.Or(d.Cluster.ServerVersion, "-"), d.CiliumVersion, originNote(d.Origin))
 	p.printf("- %d errors, %d warnings, %d info; %d checks ran, %d skipped\n\n", d.Summary.Error, d.Summary.Warning, d.Summary.Info, d.ChecksRun, len(d.Skipped))
 	if len(d.Findings) > 0 {
 		p.printf("| severity | check | subject | message |\n|---|---|---|---|\n")
@@ -247,7 +248,7 @@ func (d Doctor) Markdown(w io.Writer) error {
 		}
 	}
 	for _, f := range d.Findings {
-		p.printf("\n### %s `%s` — %s\n\n%s\n", strings.ToUpper(string(f.Severity)), f.ID, f.Subject, f.Message)
+		p.textf("\n### %s `%s` — %s\n\n%s\n", strings.ToUpper(string(f.Severity)), f.ID, f.Subject, f.Message)
 		for _, det := range f.Details {
 			p.printf("\n- %s", det)
 		}
@@ -265,26 +266,31 @@ func (d Doctor) Markdown(w io.Writer) error {
 			}
 		}
 		for _, fx := range f.Fixes {
-			p.printf("\n**Fix: %s** (risk %s). %s\n\n```sh\n%s\n```\n", fx.Title, fx.Risk, fx.Explanation, strings.Join(fx.Commands, "\n"))
+			body := strings.Join(fx.Commands, "\n")
+			fence := "```"
+			for strings.Contains(body, fence) {
+				fence += "`"
+			}
+			p.printf("\n**Fix: %s** (risk %s). %s\n\n%ssh\n%s\n%s\n", fx.Title, fx.Risk, fx.Explanation, fence, body, fence)
 		}
 	}
 	if len(d.Skipped) > 0 {
 		p.printf("\n### Skipped checks\n\n")
 		for _, s := range d.Skipped {
-			p.printf("- `%s`: %s\n", s.ID, s.Reason)
+			p.textf("- `%s`: %s\n", s.ID, s.Reason)
 		}
 	}
 	if bad := problemSources(d.Sources); len(bad) > 0 {
 		p.printf("\n### Sources not read\n\n")
 		for _, s := range bad {
-			p.printf("- %s: %s %s\n", s.Name, s.Display(), s.Message)
+			p.textf("- %s: %s %s\n", s.Name, s.Display(), s.Message)
 		}
 	}
 	return p.err
 }
 
 func mdCell(s string) string {
-	return strings.NewReplacer("|", `\|`, "\n", "<br>").Replace(s)
+	return strings.ReplaceAll(safe.Text(s), "|", `\|`)
 }
 
 // JUnit writes one testcase per check per subject: a finding at or above failOn is

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/bgpnet/kubectl-bgpnet/internal/model"
+	"github.com/bgpnet/kubectl-bgpnet/internal/safe"
 )
 
 // Summary writes a human-readable overview of a snapshot: where it came from, the
@@ -43,6 +44,20 @@ func (p *printer) printf(format string, args ...any) {
 	}
 }
 
+// textf is printf for a line whose string arguments are values read from the cluster
+// or a file: each goes through safe.Text first.
+func (p *printer) textf(format string, args ...any) {
+	for i, a := range args {
+		switch v := a.(type) {
+		case string:
+			args[i] = safe.Text(v)
+		case fmt.Stringer:
+			args[i] = safe.Text(v.String())
+		}
+	}
+	p.printf(format, args...)
+}
+
 // table writes rows aligned in columns under a section title.
 func (p *printer) table(title string, header []string, rows [][]string) {
 	p.printf("\n%s\n", title)
@@ -52,7 +67,7 @@ func (p *printer) table(title string, header []string, rows [][]string) {
 	tw := tabwriter.NewWriter(p.w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "  "+strings.Join(header, "\t"))
 	for _, r := range rows {
-		fmt.Fprintln(tw, "  "+strings.Join(r, "\t"))
+		fmt.Fprintln(tw, "  "+safe.Row(r))
 	}
 	p.err = tw.Flush()
 }
@@ -73,7 +88,7 @@ func (p *printer) section(title string, sources []string, header []string, rows 
 		title += "  (incomplete: " + why + ")"
 	}
 	if len(rows) == 0 {
-		p.printf("\n%s\n  %s\n", title, empty)
+		p.textf("\n%s\n  %s\n", title, empty)
 		return
 	}
 	p.table(title, header, rows)
@@ -85,28 +100,28 @@ func (p *printer) header() {
 	if ctx == "" {
 		ctx = "-"
 	}
-	p.printf("Snapshot   %s (origin %s), collected %s\n", ctx, cmp.Or(s.Origin, "-"), s.CollectedAt.UTC().Format(time.RFC3339))
-	p.printf("Cluster    Kubernetes %s, Cilium %s in namespace %s, kube-proxy %s\n",
+	p.textf("Snapshot   %s (origin %s), collected %s\n", ctx, cmp.Or(s.Origin, "-"), s.CollectedAt.UTC().Format(time.RFC3339))
+	p.textf("Cluster    Kubernetes %s, Cilium %s in namespace %s, kube-proxy %s\n",
 		cmp.Or(s.Cluster.ServerVersion, "-"), cmp.Or(s.Cilium.Version, "-"), s.Cluster.CiliumNamespace, presence(s.KubeProxy.Present))
 	c := s.Cilium.Config
 	if !c.Present {
-		p.printf("Config     cilium-config not read (%s)\n", cmp.Or(p.unavailable(model.SourceCiliumConfig), "-"))
+		p.textf("Config     cilium-config not read (%s)\n", cmp.Or(p.unavailable(model.SourceCiliumConfig), "-"))
 		return
 	}
 	routing := "tunnel"
 	if c.NativeRouting() {
 		routing = "native"
 	}
-	p.printf("Config     BGP control plane %s, routing %s, IPAM %s, IPv4 %s, IPv6 %s, kube-proxy-replacement %s\n",
+	p.textf("Config     BGP control plane %s, routing %s, IPAM %s, IPv4 %s, IPv6 %s, kube-proxy-replacement %s\n",
 		onOff(c.EnableBGPControlPlane), routing, cmp.Or(c.IPAM, "-"), onOff(c.EnableIPv4), onOff(c.EnableIPv6), cmp.Or(c.KubeProxyReplacement, "-"))
 }
 
 func (p *printer) sources() {
 	var rows [][]string
 	for _, src := range p.s.Sources {
-		msg := src.Message
-		if len(msg) > 90 {
-			msg = msg[:87] + "..."
+		msg := safe.Text(src.Message)
+		if r := []rune(msg); len(r) > 90 {
+			msg = string(r[:87]) + "..."
 		}
 		rows = append(rows, []string{src.Name, string(src.Status), cmp.Or(src.APIVersion, "-"), fmt.Sprint(src.Count), msg})
 	}

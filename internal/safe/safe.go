@@ -193,3 +193,62 @@ func BirdSymbol(name string) string {
 func BirdString(text string) string {
 	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(Text(text)) + `"`
 }
+
+// Row renders the cells of one table row, each through Text (so a cell can neither
+// end the row nor add a column), joined by tabs for a tabwriter.
+func Row(cells []string) string {
+	out := make([]string, len(cells))
+	for i, c := range cells {
+		out[i] = Text(c)
+	}
+	return strings.Join(out, "\t")
+}
+
+// Styled makes a rendered frame safe for a terminal: it keeps newlines and the SGR
+// sequences (ESC [ … m) that styles emit, and escapes as Text does every other control
+// character or sequence, so text that slipped into a frame unescaped can at most
+// change a colour, never move the cursor, clear the screen or set a title.
+func Styled(s string) string {
+	if !strings.Contains(s, "\x1b") && printable(strings.ReplaceAll(s, "\n", "")) {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	for i := 0; i < len(s); {
+		if s[i] == '\n' {
+			b.WriteByte('\n')
+			i++
+			continue
+		}
+		if n := sgrLen(s[i:]); n > 0 {
+			b.WriteString(s[i : i+n])
+			i += n
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size <= 1 || r < 0x20 || r == 0x7f || unsafeRune(r) {
+			b.WriteString(Text(s[i : i+size]))
+		} else {
+			b.WriteString(s[i : i+size])
+		}
+		i += size
+	}
+	return b.String()
+}
+
+// sgrLen is the length of the SGR sequence at the start of s, or 0.
+func sgrLen(s string) int {
+	if len(s) < 3 || s[0] != 0x1b || s[1] != '[' {
+		return 0
+	}
+	for i := 2; i < len(s) && i < 64; i++ {
+		switch c := s[i]; {
+		case c >= '0' && c <= '9' || c == ';' || c == ':':
+		case c == 'm':
+			return i + 1
+		default:
+			return 0
+		}
+	}
+	return 0
+}

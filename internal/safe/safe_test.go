@@ -146,3 +146,20 @@ func FuzzQuote(f *testing.F) {
 		}
 	})
 }
+
+func TestStyled(t *testing.T) {
+	cases := map[string]string{
+		"plain\nlines":                   "plain\nlines",
+		"\x1b[1;38;5;2mbold\x1b[0m":      "\x1b[1;38;5;2mbold\x1b[0m",
+		"x\x1b[2Jy":                      `x\x1b[2Jy`,
+		"\x1b]0;title\x07":               `\x1b]0;title\x07`,
+		"c1\u009b2J":                     `c1\u009b2J`,
+		"cr\rback":                       `cr\rback`,
+		"\x1b[38;2;10;20;30mrgb\x1b[m ✓": "\x1b[38;2;10;20;30mrgb\x1b[m ✓",
+	}
+	for in, want := range cases {
+		if got := Styled(in); got != want {
+			t.Errorf("Styled(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

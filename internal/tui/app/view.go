@@ -9,6 +9,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/bgpnet/kubectl-bgpnet/internal/model"
+	"github.com/bgpnet/kubectl-bgpnet/internal/safe"
 	"github.com/bgpnet/kubectl-bgpnet/internal/tui/screens"
 	"github.com/charmbracelet/x/ansi"
 )
@@ -22,10 +23,10 @@ func (m *Model) bodyHeight() int { return max(m.h-3, 1) }
 // View draws the tabs, the active screen (or the help, or why there is no data) and
 // the status bar.
 func (m *Model) View() tea.View {
-	v := tea.NewView(m.Render())
+	v := tea.NewView(safe.Styled(m.Render())) // the one gate between data and the terminal
 	v.AltScreen = true
 	v.MouseMode = tea.MouseModeCellMotion
-	v.WindowTitle = m.title()
+	v.WindowTitle = safe.Text(m.title())
 	return v
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"github.com/bgpnet/kubectl-bgpnet/internal/safe"
 	"github.com/bgpnet/kubectl-bgpnet/internal/tui/keys"
 	"github.com/bgpnet/kubectl-bgpnet/internal/tui/styles"
 	"github.com/charmbracelet/x/ansi"
@@ -74,6 +75,9 @@ func (m *Model) SetRows(rows []Row) {
 		m.widths[i] = ansi.StringWidth(c.Title)
 	}
 	for i, r := range rows {
+		for j, c := range r.Cells {
+			r.Cells[j] = safe.Text(c) // cells are data: one line, no control sequences
+		}
 		m.lower[i] = strings.ToLower(strings.Join(r.Cells, " "))
 		for j, c := range r.Cells {
 			if j < len(m.widths) {

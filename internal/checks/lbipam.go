@@ -687,7 +687,7 @@ func runCompetingControllers(in *Input) []Finding {
 			Evidence: []Evidence{ev(model.SourceDaemonSets, &model.Ref{Kind: "DaemonSet", Namespace: ds.Namespace, Name: ds.Name}, "metadata.name", ds.Name,
 				"no other LoadBalancer controller")},
 			Fixes: []fix.Proposal{fixCommand(fix.RiskMedium, "Disable k3s ServiceLB", "Restart k3s on every server with the flag; the svclb DaemonSets disappear.",
-				"# /etc/rancher/k3s/config.yaml on every server:\ndisable: [servicelb]", "systemctl restart k3s")},
+				comment("on every server, in /etc/rancher/k3s/config.yaml:\ndisable: [servicelb]\nthen on every server:\nsystemctl restart k3s"))},
 		})
 	}
 	if len(s.Pools) == 0 {

@@ -313,7 +313,7 @@ func routerNeighborFix(rs routerSession, group string) fix.Proposal {
 		}
 		return fixCommand(fix.RiskMedium, "Add the node to the router (BIRD)",
 			"Add to bird.conf (the templates cilium4/cilium6 are those `kubectl bgpnet router-config --flavor bird` writes; use yours if they differ), then `birdc configure`.",
-			fmt.Sprintf("protocol bgp %s_%s from %s { neighbor %s as %d; description %s; }", safe.BirdSymbol(rs.node), fam, tmpl, rs.nodeAddr, asn, safe.BirdString(rs.node)), "birdc configure")
+			comment("add to bird.conf:\n"+fmt.Sprintf("protocol bgp %s_%s from %s { neighbor %s as %d; description %s; }", safe.BirdSymbol(rs.node), fam, tmpl, rs.nodeAddr, asn, safe.BirdString(rs.node))), "birdc configure")
 	}
 	line := fmt.Sprintf("neighbor %s remote-as %d", rs.nodeAddr, asn)
 	if group != "" {
@@ -362,7 +362,7 @@ func routerRemoteASFix(rs routerSession) fix.Proposal {
 	if rs.router.Kind == "bird" {
 		return fixCommand(fix.RiskMedium, "Expect the node's AS on the router (BIRD)",
 			"In the node's protocol of bird.conf set the neighbor's AS, then reconfigure.",
-			fmt.Sprintf("protocol bgp %s { neighbor %s as %d; }", safe.BirdSymbol(cmp.Or(rs.neighbor.Name, rs.node)), rs.nodeAddr, rs.inst.LocalASN), "birdc configure")
+			comment("in bird.conf:\n"+fmt.Sprintf("protocol bgp %s { neighbor %s as %d; }", safe.BirdSymbol(cmp.Or(rs.neighbor.Name, rs.node)), rs.nodeAddr, rs.inst.LocalASN)), "birdc configure")
 	}
 	return fixCommand(fix.RiskMedium, "Expect the node's AS on the router (FRR)", "Run on the router; the session resets and comes up.",
 		vtysh("configure terminal", fmt.Sprintf("router bgp %d", rs.router.ASN), fmt.Sprintf("neighbor %s remote-as %d", rs.nodeAddr, rs.inst.LocalASN)))
@@ -488,7 +488,7 @@ func runBirdDenyFilters(in *Input) []Finding {
 			if r.Kind == "bird" {
 				f.Fixes = append(f.Fixes, fixCommand(fix.RiskMedium, "Import the cluster's prefixes (BIRD)",
 					"Define a filter accepting the PodCIDRs and the pools' host routes and use it as the channel's import filter; `kubectl bgpnet router-config --flavor bird` writes it from the cluster. Then `birdc configure`.",
-					birdFilter(in), "birdc configure"))
+					comment("add to bird.conf:\n"+birdFilter(in)), "birdc configure"))
 			}
 			out = append(out, f)
 		}
@@ -518,7 +518,7 @@ func birdFilter(in *Input) string {
 	if len(v6) > 0 {
 		fmt.Fprintf(&b, "  if net.type = NET_IP6 && net ~ [ %s ] then accept;\n", strings.Join(v6, ", "))
 	}
-	b.WriteString("  reject;\n}\n# in the channel of each node: ipv4 { import filter cilium_in; export none; };")
+	b.WriteString("  reject;\n}\nthen in the channel of each node: ipv4 { import filter cilium_in; export none; };")
 	return b.String()
 }
 

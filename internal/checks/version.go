@@ -434,6 +434,6 @@ func runKubeProxyCoexistence(in *Input) []Finding {
 		Fixes: []fix.Proposal{fixCommand(fixRiskHigh, "Remove kube-proxy and its rules",
 			"Run the iptables clean-up on every node after the DaemonSet is gone; Services are briefly handled by Cilium alone, which is the configured state.",
 			kubectl("-n", ds.Namespace, "delete", "daemonset", ds.Name),
-			"# on every node:\niptables-save | grep -v KUBE | iptables-restore\nip6tables-save | grep -v KUBE | ip6tables-restore")},
+			comment("then on every node (not here):\niptables-save | grep -v KUBE | iptables-restore\nip6tables-save | grep -v KUBE | ip6tables-restore"))},
 	}}
 }

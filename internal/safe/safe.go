@@ -58,10 +58,10 @@ func Quote(s string) string {
 			b.WriteString(`\t`)
 		case r == '\r':
 			b.WriteString(`\r`)
-		case r < 0x20 || r == 0x7f:
-			fmt.Fprintf(&b, `\x%02x`, r)
-		case unsafeRune(r):
-			fmt.Fprintf(&b, `\u%04x`, r)
+		case r < 0x20 || r == 0x7f, unsafeRune(r):
+			for _, c := range []byte(s[i : i+size]) { // bytes: \u depends on the shell's locale
+				fmt.Fprintf(&b, `\x%02x`, c)
+			}
 		default:
 			b.WriteRune(r)
 		}

@@ -32,7 +32,7 @@ func TestVersion(t *testing.T) {
 	if code, out, _ := run(t, "version"); code != 0 || !strings.HasPrefix(out, "kubectl-bgpnet ") {
 		t.Errorf("version: %d %q", code, out)
 	}
-	if code, _, errOut := run(t, "version", "-o", "xml"); code != 1 || !strings.Contains(errOut, `--output "xml": want one of text, json`) {
+	if code, _, errOut := run(t, "version", "-o", "xml"); code != 2 || !strings.Contains(errOut, `--output "xml": want one of text, json`) {
 		t.Errorf("version -o xml: %d %q", code, errOut)
 	}
 }

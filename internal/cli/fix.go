@@ -25,10 +25,12 @@ type fixOptions struct {
 	ids     []string
 	all     bool
 	subject string
-	output  string
-	apply   bool
-	yes     bool
-	color   string
+	// subjectSet: --subject was given (possibly empty).
+	subjectSet bool
+	output     string
+	apply      bool
+	yes        bool
+	color      string
 }
 
 func newFixCmd(g *GlobalOptions) *cobra.Command {
@@ -56,6 +58,7 @@ Exit status: 0 when every selected fix was printed or applied and its finding is
   kubectl bgpnet fix lbipam-pool-conflict --apply --yes`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.ids = args
+			o.subjectSet = cmd.Flags().Changed("subject")
 			if err := o.Validate(); err != nil {
 				return &ExitError{Code: exitBroken, Err: err}
 			}
@@ -87,6 +90,11 @@ func (o *fixOptions) Validate() error {
 	}
 	if err := oneOf("color", o.color, "auto", "always", "never"); err != nil {
 		return err
+	}
+	if o.subject != "" || o.subjectSet {
+		if err := validSubject(o.subject); err != nil {
+			return err
+		}
 	}
 	if o.apply && (o.Demo || o.From != "") {
 		return errors.New("--apply changes a cluster: it needs a live cluster, not --demo or --from")

@@ -37,7 +37,7 @@ command with --from FILE.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			o.Complete(cmd)
 			if err := o.Validate(); err != nil {
-				return err
+				return invalid(err)
 			}
 			return o.Run(cmd)
 		},

@@ -121,10 +121,10 @@ func (a *AgentOptions) validate() error {
 	if err := oneOf("agents", a.Mode, "auto", "always", "never"); err != nil {
 		return err
 	}
-	if a.Concurrency < 1 {
-		return fmt.Errorf("--agent-concurrency must be at least 1, got %d", a.Concurrency)
+	if err := inRange("agent-concurrency", a.Concurrency, 1, maxConcurrency); err != nil {
+		return err
 	}
-	return nil
+	return positive("agent-timeout", a.Timeout)
 }
 
 // SnapshotWithAgents returns the snapshot plus, for a live cluster, the agents' view

@@ -84,6 +84,42 @@ func TestSnapshotOutputFileAndFrom(t *testing.T) {
 	}
 }
 
+// --output-file replaces only a regular file, keeping its mode; anything else is
+// refused before collecting, with exit 2 and the path named.
+func TestSnapshotOutputFileRefused(t *testing.T) {
+	dir := t.TempDir()
+	kept := filepath.Join(dir, "kept.json")
+	if err := os.WriteFile(kept, []byte("old"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(kept, 0o640); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errOut := run(t, "snapshot", "--demo", "--output-file", kept); code != 0 {
+		t.Fatalf("regular file: exit %d %q", code, errOut)
+	}
+	if fi, err := os.Stat(kept); err != nil || fi.Mode().Perm() != 0o640 {
+		t.Errorf("mode after --output-file: %v %v, want 0640", fi.Mode(), err)
+	}
+	link := filepath.Join(dir, "link.json")
+	if err := os.Symlink(filepath.Join(t.TempDir(), "elsewhere.json"), link); err != nil {
+		t.Fatal(err)
+	}
+	for path, want := range map[string]string{
+		os.DevNull: "--output-file: write /dev/null: not a regular file",
+		link:       "--output-file: write " + link + ": it is a symbolic link",
+		dir:        "it is a directory",
+	} {
+		code, out, errOut := run(t, "snapshot", "--demo", "--output-file", path)
+		if code != 2 || out != "" || !strings.Contains(errOut, want) {
+			t.Errorf("--output-file %s: exit %d, stdout %q, stderr %q; want 2 and %q", path, code, out, errOut, want)
+		}
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 2 {
+		t.Errorf("%s holds %d entries, want the file and the link", dir, len(entries))
+	}
+}
+
 func TestSnapshotErrors(t *testing.T) {
 	dir := t.TempDir()
 	bad := filepath.Join(dir, "bad.json")

@@ -161,7 +161,7 @@ current-context: x
 		t.Fatal(err)
 	}
 	code, out, errOut := run(t, "--kubeconfig", kc, "snapshot", "--timeout", "5s")
-	if code != 1 || out != "" || !strings.Contains(errOut, "could not read anything from the Kubernetes API at https://127.0.0.1:1") ||
+	if code != 2 || out != "" || !strings.Contains(errOut, "could not read anything from the Kubernetes API at https://127.0.0.1:1") ||
 		!strings.Contains(errOut, "connection refused") {
 		t.Errorf("exit %d, stdout %q, stderr %q", code, out, errOut)
 	}

@@ -53,7 +53,9 @@ A check whose sources could not be read (forbidden, timeout, not installed) is l
 skipped with the reason, never as passed.
 
 Exit status: 0 when nothing at or above --fail-on was found, 1 when something was,
-2 when the doctor itself could not run.`,
+2 when the doctor itself could not run, or ran but checked nothing: no check ran, or the
+nodes, the Services or every BGP kind could not be read (--fail-on never does not change
+that; --allow-partial does).`,
 		Example: `  kubectl bgpnet doctor
   kubectl bgpnet doctor --demo
   kubectl bgpnet doctor -o json --fail-on warning        # CI gate
@@ -178,6 +180,9 @@ func (o *doctorOptions) Run(cmd *cobra.Command) error {
 	}
 	if err != nil {
 		return &ExitError{Code: exitBroken, Err: fmt.Errorf("write report: %w", err)}
+	}
+	if d.NothingChecked && !o.allowPartial {
+		return &ExitError{Code: exitBroken, Err: fmt.Errorf("nothing was checked: %s (--allow-partial accepts such a run)", d.NothingCheckedReason)}
 	}
 	if failOn != "" && res.AtOrAbove(failOn) {
 		return &ExitError{Code: exitFindings, Err: errFindings{failOn}}

@@ -14,6 +14,7 @@ import (
 	"github.com/bgpnet/kubectl-bgpnet/internal/checks"
 	"github.com/bgpnet/kubectl-bgpnet/internal/fix"
 	"github.com/bgpnet/kubectl-bgpnet/internal/model"
+	"github.com/bgpnet/kubectl-bgpnet/internal/report"
 	"github.com/spf13/cobra"
 	"k8s.io/client-go/discovery/cached/memory"
 	"k8s.io/client-go/restmapper"
@@ -133,8 +134,12 @@ func (o *fixOptions) Run(cmd *cobra.Command) error {
 	if err != nil {
 		return &ExitError{Code: exitBroken, Err: err}
 	}
-	found := o.selectFindings(checks.Run(s, checks.All()))
+	res := checks.Run(s, checks.All())
+	found := o.selectFindings(res)
 	if len(found) == 0 {
+		if why := report.NothingChecked(s, res); why != "" {
+			return &ExitError{Code: exitBroken, Err: fmt.Errorf("no finding, but nothing was checked: %s", why)}
+		}
 		_, err := fmt.Fprintln(o.Out, "No finding matches: nothing to fix.")
 		return err
 	}

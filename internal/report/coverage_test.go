@@ -106,3 +106,20 @@ func TestDoctorNothingCheckedReport(t *testing.T) {
 		}
 	}
 }
+
+// The doctor's header does not blame the image tag for a version it could not read.
+func TestDoctorVersionOfUnreadDaemonSets(t *testing.T) {
+	s, err := snapshot.Demo()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Cilium.Version, s.Cilium.Agent = "", nil
+	for i := range s.Sources {
+		if s.Sources[i].Name == model.SourceDaemonSets {
+			s.Sources[i].Status = model.StatusForbidden
+		}
+	}
+	if d := NewDoctor(s, checks.Run(s, checks.All())); d.CiliumVersion != "unknown (daemonsets forbidden)" {
+		t.Errorf("CiliumVersion = %q", d.CiliumVersion)
+	}
+}

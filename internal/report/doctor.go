@@ -45,10 +45,15 @@ type Counts struct {
 func NewDoctor(s *model.Snapshot, r checks.Result) Doctor {
 	c := r.Count()
 	why := NothingChecked(s, r)
+	version := r.CiliumVersion
+	if ds, _ := s.Source(model.SourceDaemonSets); s.Cilium.Version == "" && ds.Unread() {
+		// the version comes from the agent's DaemonSet: not read, not "without a version"
+		version = fmt.Sprintf("unknown (%s %s)", ds.Name, ds.Status)
+	}
 	return Doctor{
 		Findings: r.Findings, Skipped: r.Skipped, Sources: r.Sources,
 		Summary:   Counts{Error: c[checks.Error], Warning: c[checks.Warning], Info: c[checks.Info]},
-		ChecksRun: r.Ran, CiliumVersion: r.CiliumVersion, Cluster: s.Cluster, Origin: s.Origin,
+		ChecksRun: r.Ran, CiliumVersion: version, Cluster: s.Cluster, Origin: s.Origin,
 		NothingChecked: why != "", NothingCheckedReason: why,
 	}
 }

@@ -32,7 +32,7 @@ func TestVersion(t *testing.T) {
 	if code, out, _ := run(t, "version"); code != 0 || !strings.HasPrefix(out, "kubectl-bgpnet ") {
 		t.Errorf("version: %d %q", code, out)
 	}
-	if code, _, errOut := run(t, "version", "-o", "xml"); code != 1 || !strings.Contains(errOut, `--output "xml": want one of text, json`) {
+	if code, _, errOut := run(t, "version", "-o", "xml"); code != 2 || !strings.Contains(errOut, `--output "xml": want one of text, json`) {
 		t.Errorf("version -o xml: %d %q", code, errOut)
 	}
 }
@@ -84,6 +84,42 @@ func TestSnapshotOutputFileAndFrom(t *testing.T) {
 	}
 }
 
+// --output-file replaces only a regular file, keeping its mode; anything else is
+// refused before collecting, with exit 2 and the path named.
+func TestSnapshotOutputFileRefused(t *testing.T) {
+	dir := t.TempDir()
+	kept := filepath.Join(dir, "kept.json")
+	if err := os.WriteFile(kept, []byte("old"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(kept, 0o640); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errOut := run(t, "snapshot", "--demo", "--output-file", kept); code != 0 {
+		t.Fatalf("regular file: exit %d %q", code, errOut)
+	}
+	if fi, err := os.Stat(kept); err != nil || fi.Mode().Perm() != 0o640 {
+		t.Errorf("mode after --output-file: %v %v, want 0640", fi.Mode(), err)
+	}
+	link := filepath.Join(dir, "link.json")
+	if err := os.Symlink(filepath.Join(t.TempDir(), "elsewhere.json"), link); err != nil {
+		t.Fatal(err)
+	}
+	for path, want := range map[string]string{
+		os.DevNull: "--output-file: write /dev/null: not a regular file",
+		link:       "--output-file: write " + link + ": it is a symbolic link",
+		dir:        "it is a directory",
+	} {
+		code, out, errOut := run(t, "snapshot", "--demo", "--output-file", path)
+		if code != 2 || out != "" || !strings.Contains(errOut, want) {
+			t.Errorf("--output-file %s: exit %d, stdout %q, stderr %q; want 2 and %q", path, code, out, errOut, want)
+		}
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 2 {
+		t.Errorf("%s holds %d entries, want the file and the link", dir, len(entries))
+	}
+}
+
 func TestSnapshotErrors(t *testing.T) {
 	dir := t.TempDir()
 	bad := filepath.Join(dir, "bad.json")
@@ -125,7 +161,7 @@ current-context: x
 		t.Fatal(err)
 	}
 	code, out, errOut := run(t, "--kubeconfig", kc, "snapshot", "--timeout", "5s")
-	if code != 1 || out != "" || !strings.Contains(errOut, "could not read anything from the Kubernetes API at https://127.0.0.1:1") ||
+	if code != 2 || out != "" || !strings.Contains(errOut, "could not read anything from the Kubernetes API at https://127.0.0.1:1") ||
 		!strings.Contains(errOut, "connection refused") {
 		t.Errorf("exit %d, stdout %q, stderr %q", code, out, errOut)
 	}

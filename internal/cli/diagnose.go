@@ -33,6 +33,9 @@ func (s *sourceOptions) validate() error {
 	if err := oneOf("hubble", s.flows, "auto", "never"); err != nil {
 		return err
 	}
+	if err := s.hubble.validate(); err != nil {
+		return err
+	}
 	specs, err := s.routers.specs()
 	s.routerSpecs = specs
 	return err

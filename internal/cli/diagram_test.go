@@ -16,7 +16,7 @@ func TestDiagramCommand(t *testing.T) {
 		{[]string{"diagram", "--demo"}, 0, "flowchart LR"},
 		{[]string{"diagram", "--demo", "-o", "dot"}, 0, `node1 -> peer1 [label="active"`},
 		{[]string{"diagram", "--demo", "--max-services", "1"}, 0, "… 2 more"},
-		{[]string{"diagram", "--demo", "-o", "png"}, 1, ""},
+		{[]string{"diagram", "--demo", "-o", "png"}, 2, ""},
 	} {
 		code, out, errOut := run(t, tc.args...)
 		if code != tc.code || !strings.Contains(out, tc.want) {

@@ -33,8 +33,12 @@ type doctorOptions struct {
 	explain string
 	list    bool
 	color   string
+	// allowPartial accepts a run in which nothing could be checked (exit 0/1, not 2).
+	allowPartial bool
 
 	selected []checks.Check
+	// onlySet, skipSet: --check / --skip were given (possibly empty).
+	onlySet, skipSet bool
 }
 
 func newDoctorCmd(g *GlobalOptions) *cobra.Command {
@@ -49,7 +53,9 @@ A check whose sources could not be read (forbidden, timeout, not installed) is l
 skipped with the reason, never as passed.
 
 Exit status: 0 when nothing at or above --fail-on was found, 1 when something was,
-2 when the doctor itself could not run.`,
+2 when the doctor itself could not run, or ran but checked nothing: no check ran, or the
+nodes, the Services or every BGP kind could not be read (--fail-on never does not change
+that; --allow-partial does).`,
 		Example: `  kubectl bgpnet doctor
   kubectl bgpnet doctor --demo
   kubectl bgpnet doctor -o json --fail-on warning        # CI gate
@@ -59,7 +65,7 @@ Exit status: 0 when nothing at or above --fail-on was found, 1 when something wa
   kubectl bgpnet doctor --list`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := o.Complete(); err != nil {
+			if err := o.Complete(cmd); err != nil {
 				return &ExitError{Code: exitBroken, Err: err}
 			}
 			if err := o.Validate(); err != nil {
@@ -75,6 +81,7 @@ Exit status: 0 when nothing at or above --fail-on was found, 1 when something wa
 	f.StringSliceVar(&o.skip, "skip", nil, "do not run these checks")
 	f.StringVar(&o.explain, "explain", "", "print the explanation of one check and exit")
 	f.BoolVar(&o.list, "list", false, "list every check and exit")
+	f.BoolVar(&o.allowPartial, "allow-partial", false, "exit 0 or 1 by --fail-on even when nothing could be checked (no check ran, or nodes, Services or every BGP kind could not be read); without it such a run exits 2")
 	o.sources.addFlags(f)
 	f.StringVar(&o.color, "color", "auto", "colour text output: auto (when stdout is a terminal and NO_COLOR is unset), always or never")
 	_ = cmd.RegisterFlagCompletionFunc("check", completeCheckIDs)
@@ -91,11 +98,21 @@ func completeCheckIDs(*cobra.Command, []string, string) ([]string, cobra.ShellCo
 	return ids, cobra.ShellCompDirectiveNoFileComp
 }
 
-// Complete resolves the check selection.
-func (o *doctorOptions) Complete() error {
+// Complete notes which selection flags were given and resolves the check selection.
+func (o *doctorOptions) Complete(cmd *cobra.Command) error {
+	o.onlySet, o.skipSet = cmd.Flags().Changed("check"), cmd.Flags().Changed("skip")
+	if err := checkIDs("check", o.onlySet, o.only); err != nil {
+		return err
+	}
+	if err := checkIDs("skip", o.skipSet, o.skip); err != nil {
+		return err
+	}
 	sel, err := checks.Select(o.only, o.skip)
 	if err != nil {
 		return err
+	}
+	if len(sel) == 0 {
+		return fmt.Errorf("--check %s with --skip %s leaves no check to run", strings.Join(o.only, ","), strings.Join(o.skip, ","))
 	}
 	o.selected = sel
 	return nil
@@ -163,6 +180,9 @@ func (o *doctorOptions) Run(cmd *cobra.Command) error {
 	}
 	if err != nil {
 		return &ExitError{Code: exitBroken, Err: fmt.Errorf("write report: %w", err)}
+	}
+	if d.NothingChecked && !o.allowPartial {
+		return &ExitError{Code: exitBroken, Err: fmt.Errorf("nothing was checked: %s (--allow-partial accepts such a run)", d.NothingCheckedReason)}
 	}
 	if failOn != "" && res.AtOrAbove(failOn) {
 		return &ExitError{Code: exitFindings, Err: errFindings{failOn}}

@@ -13,6 +13,7 @@ import (
 	"github.com/bgpnet/kubectl-bgpnet/internal/checks"
 	"github.com/bgpnet/kubectl-bgpnet/internal/fix"
 	"github.com/bgpnet/kubectl-bgpnet/internal/model"
+	"github.com/bgpnet/kubectl-bgpnet/internal/report"
 	"github.com/bgpnet/kubectl-bgpnet/internal/safe"
 	"github.com/spf13/cobra"
 	"k8s.io/client-go/discovery/cached/memory"
@@ -25,10 +26,12 @@ type fixOptions struct {
 	ids     []string
 	all     bool
 	subject string
-	output  string
-	apply   bool
-	yes     bool
-	color   string
+	// subjectSet: --subject was given (possibly empty).
+	subjectSet bool
+	output     string
+	apply      bool
+	yes        bool
+	color      string
 }
 
 func newFixCmd(g *GlobalOptions) *cobra.Command {
@@ -56,6 +59,7 @@ Exit status: 0 when every selected fix was printed or applied and its finding is
   kubectl bgpnet fix lbipam-pool-conflict --apply --yes`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.ids = args
+			o.subjectSet = cmd.Flags().Changed("subject")
 			if err := o.Validate(); err != nil {
 				return &ExitError{Code: exitBroken, Err: err}
 			}
@@ -87,6 +91,11 @@ func (o *fixOptions) Validate() error {
 	}
 	if err := oneOf("color", o.color, "auto", "always", "never"); err != nil {
 		return err
+	}
+	if o.subject != "" || o.subjectSet {
+		if err := validSubject(o.subject); err != nil {
+			return err
+		}
 	}
 	if o.apply && (o.Demo || o.From != "") {
 		return errors.New("--apply changes a cluster: it needs a live cluster, not --demo or --from")
@@ -125,8 +134,12 @@ func (o *fixOptions) Run(cmd *cobra.Command) error {
 	if err != nil {
 		return &ExitError{Code: exitBroken, Err: err}
 	}
-	found := o.selectFindings(checks.Run(s, checks.All()))
+	res := checks.Run(s, checks.All())
+	found := o.selectFindings(res)
 	if len(found) == 0 {
+		if why := report.NothingChecked(s, res); why != "" {
+			return &ExitError{Code: exitBroken, Err: fmt.Errorf("no finding, but nothing was checked: %s", why)}
+		}
 		_, err := fmt.Fprintln(o.Out, "No finding matches: nothing to fix.")
 		return err
 	}

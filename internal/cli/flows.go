@@ -47,7 +47,7 @@ argument — every VIP of the cluster. --bgp shows the BGP sessions (TCP/179) in
 				o.target = args[0]
 			}
 			if err := o.Validate(); err != nil {
-				return err
+				return invalid(err)
 			}
 			return o.Run(cmd)
 		},
@@ -77,6 +77,12 @@ func (o *flowsOptions) Validate() error {
 	}
 	if o.Demo || o.From != "" {
 		return fmt.Errorf("flows are read live from Hubble; --demo and --from do not apply")
+	}
+	if err := notNegative("since", o.since); err != nil {
+		return err
+	}
+	if err := o.hubble.validate(); err != nil {
+		return err
 	}
 	if o.bgp && o.target != "" {
 		return fmt.Errorf("--bgp takes no SERVICE or IP")

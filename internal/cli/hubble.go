@@ -36,6 +36,10 @@ func (h *HubbleOptions) addFlags(fs *pflag.FlagSet) {
 	fs.DurationVar(&h.Timeout, "hubble-timeout", 10*time.Second, "time limit to reach Hubble (and, for doctor, to read recent drops)")
 }
 
+func (h *HubbleOptions) validate() error {
+	return positive("hubble-timeout", h.Timeout)
+}
+
 // hubbleClient connects to Hubble: the given server, or a port-forward to the
 // hubble-relay Service in the Cilium namespace. The connection ends with ctx.
 func (g *GlobalOptions) hubbleClient(ctx context.Context, h HubbleOptions) (observerpb.ObserverClient, func(), error) {

@@ -28,7 +28,7 @@ func newPoolsCmd(g *GlobalOptions) *cobra.Command {
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := o.out.validate(); err != nil {
-				return err
+				return invalid(err)
 			}
 			stop := spin(o.ErrOut, "collecting pools…")
 			s, err := o.Snapshot(cmd.Context())
@@ -83,10 +83,10 @@ func newNodesCmd(g *GlobalOptions) *cobra.Command {
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := o.out.validate(); err != nil {
-				return err
+				return invalid(err)
 			}
 			if err := o.agents.validate(); err != nil {
-				return err
+				return invalid(err)
 			}
 			stop := spin(o.ErrOut, "collecting nodes…")
 			s, err := o.SnapshotWithAgents(cmd.Context(), o.agents)
@@ -153,7 +153,7 @@ or the Service (with its pool and the advertisement that selected it) a prefix b
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := o.Validate(); err != nil {
-				return err
+				return invalid(err)
 			}
 			return o.Run(cmd)
 		},

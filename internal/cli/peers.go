@@ -33,7 +33,7 @@ column says which.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := o.Validate(); err != nil {
-				return err
+				return invalid(err)
 			}
 			return o.Run(cmd)
 		},

@@ -52,7 +52,7 @@ can be any address, even without a cluster.`,
 				o.target = args[0]
 			}
 			if err := o.Validate(); err != nil {
-				return err
+				return invalid(err)
 			}
 			return o.Run(cmd)
 		},
@@ -82,10 +82,10 @@ func (o *probeOptions) Validate() error {
 			return fmt.Errorf("--pmtu %q: %w", a, err)
 		}
 	}
-	if o.count < 1 {
-		return fmt.Errorf("--count must be at least 1")
+	if err := inRange("count", o.count, 1, 1000); err != nil {
+		return err
 	}
-	return nil
+	return positive("probe-timeout", o.timeout)
 }
 
 // Run resolves the targets and probes them.

@@ -106,13 +106,14 @@ and hands over the fix.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
-			return g.setup()
+			return invalid(g.setup())
 		},
 		Args: cobra.NoArgs,
 	}
 	cmd.SetIn(g.In)
 	cmd.SetOut(g.Out)
 	cmd.SetErr(g.ErrOut)
+	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return invalid(err) })
 
 	fs := cmd.PersistentFlags()
 	g.ConfigFlags.AddFlags(fs)
@@ -135,8 +136,8 @@ and hands over the fix.`,
 
 // setup validates the global flags and opens the log.
 func (g *GlobalOptions) setup() error {
-	if g.Timeout <= 0 {
-		return fmt.Errorf("--timeout must be positive, got %s", g.Timeout)
+	if err := positive("timeout", g.Timeout); err != nil {
+		return err
 	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(g.LogLevel)); err != nil {

@@ -42,14 +42,14 @@ func newRouterShowCmd(g *GlobalOptions) *cobra.Command {
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := o.out.validate(); err != nil {
-				return err
+				return invalid(err)
 			}
 			specs, err := o.routers.specs()
 			if err != nil {
-				return err
+				return invalid(err)
 			}
 			if len(specs) == 0 {
-				return fmt.Errorf("no router: give --router frr|bird (with --router-cmd or --router-dir) or --routers FILE")
+				return invalid(fmt.Errorf("no router: give --router frr|bird (with --router-cmd or --router-dir) or --routers FILE"))
 			}
 			o.specs = specs
 			return o.Run(cmd)
@@ -136,10 +136,10 @@ func newRouterCaptureCmd(g *GlobalOptions) *cobra.Command {
 			o.dir = args[0]
 			specs, err := o.routers.specs()
 			if err != nil {
-				return err
+				return invalid(err)
 			}
 			if len(specs) != 1 || specs[0].Dir != "" {
-				return fmt.Errorf("capture reads one live router: give one --router with --router-cmd (or none for a local router)")
+				return invalid(fmt.Errorf("capture reads one live router: give one --router with --router-cmd (or none for a local router)"))
 			}
 			o.specs = specs
 			return o.Run(cmd)

@@ -38,14 +38,14 @@ running configuration (FRR). Nothing is applied.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := oneOf("flavor", o.gen.Flavor, "frr", "bird"); err != nil {
-				return err
+				return invalid(err)
 			}
 			specs, err := o.routers.specs()
 			if err != nil {
-				return err
+				return invalid(err)
 			}
 			if len(specs) > 1 {
-				return fmt.Errorf("router-config diffs against one router, got %d", len(specs))
+				return invalid(fmt.Errorf("router-config diffs against one router, got %d", len(specs)))
 			}
 			o.specs = specs
 			return o.Run(cmd)

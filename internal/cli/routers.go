@@ -51,6 +51,9 @@ func (r *RouterOptions) addFlags(fs *pflag.FlagSet) {
 
 // specs validates the flags and returns the routers to read (none when not asked).
 func (r *RouterOptions) specs() ([]RouterSpec, error) {
+	if err := positive("router-timeout", r.Timeout); err != nil {
+		return nil, err
+	}
 	var out []RouterSpec
 	if r.File != "" {
 		b, err := os.ReadFile(r.File)

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestRouterSpecs(t *testing.T) {
@@ -27,7 +28,11 @@ func TestRouterSpecs(t *testing.T) {
 		{"too many cmds", RouterOptions{Kinds: []string{"frr"}, Cmds: []string{"a", "b"}}, "--router-cmd given 2 times for 1 --router"},
 		{"cmd and dir", RouterOptions{Kinds: []string{"frr"}, Cmds: []string{"a"}, Dirs: []string{"b"}}, "router 1 (frr): give a command or a directory, not both"},
 		{"bad file", RouterOptions{File: file + ".missing"}, "--routers: open"},
+		{"negative timeout", RouterOptions{Kinds: []string{"frr"}, Timeout: -time.Second}, "--router-timeout must be positive, got -1s"},
 	} {
+		if c.opts.Timeout == 0 {
+			c.opts.Timeout = 10 * time.Second // the flag's default
+		}
 		specs, err := c.opts.specs()
 		var got string
 		if err != nil {

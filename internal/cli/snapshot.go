@@ -3,8 +3,10 @@
 package cli
 
 import (
+	"fmt"
 	"io"
 
+	"github.com/bgpnet/kubectl-bgpnet/internal/atomicfile"
 	"github.com/bgpnet/kubectl-bgpnet/internal/model"
 	"github.com/bgpnet/kubectl-bgpnet/internal/report"
 	"github.com/bgpnet/kubectl-bgpnet/internal/snapshot"
@@ -37,7 +39,7 @@ command with --from FILE.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			o.Complete(cmd)
 			if err := o.Validate(); err != nil {
-				return err
+				return invalid(err)
 			}
 			return o.Run(cmd)
 		},
@@ -60,6 +62,11 @@ func (o *snapshotOptions) Validate() error {
 	if err := oneOf("output", o.output, "summary", "json", "yaml"); err != nil {
 		return err
 	}
+	if o.outputFile != "" {
+		if err := atomicfile.Check(o.outputFile); err != nil {
+			return fmt.Errorf("--output-file: %w", err)
+		}
+	}
 	return o.agents.validate()
 }
 
@@ -74,7 +81,7 @@ func (o *snapshotOptions) Run(cmd *cobra.Command) error {
 	}
 	write := func(w io.Writer) error { return o.write(w, s) }
 	if o.outputFile != "" {
-		return snapshot.WriteFile(o.outputFile, write)
+		return atomicfile.Write(o.outputFile, 0o600, write)
 	}
 	return write(o.Out)
 }

@@ -4,6 +4,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -70,18 +71,22 @@ func (g *GlobalOptions) collect(ctx context.Context) (*model.Snapshot, error) {
 		return nil, err
 	}
 	cfg, core, dyn := kc.cfg, kc.core, kc.dyn
-	s := kube.New(core, dyn, kube.Options{
+	s, err := kube.New(core, dyn, kube.Options{
 		CiliumNamespace: g.CiliumNamespace,
 		Timeout:         g.Timeout,
 		Logger:          g.Logger,
 		Progress:        g.progress,
-	}).Collect(ctx)
+	}).Read(ctx)
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("collection interrupted: %w", err)
 	}
+	var notAPI *kube.NotAPIServerError
+	if errors.As(err, &notAPI) {
+		return nil, &ExitError{Code: exitBroken, Err: fmt.Errorf("not a Kubernetes API server at %s: %s", cfg.Host, notAPI.Reason)}
+	}
 	if nothingRead(s) {
 		disc, _ := s.Source(model.SourceDiscovery)
-		return nil, fmt.Errorf("could not read anything from the Kubernetes API at %s: %s", cfg.Host, disc.Message)
+		return nil, &ExitError{Code: exitBroken, Err: fmt.Errorf("could not read anything from the Kubernetes API at %s: %s", cfg.Host, disc.Message)}
 	}
 	s.Cluster.Server = cfg.Host
 	if raw, err := g.ConfigFlags.ToRawKubeConfigLoader().RawConfig(); err == nil {
@@ -121,10 +126,10 @@ func (a *AgentOptions) validate() error {
 	if err := oneOf("agents", a.Mode, "auto", "always", "never"); err != nil {
 		return err
 	}
-	if a.Concurrency < 1 {
-		return fmt.Errorf("--agent-concurrency must be at least 1, got %d", a.Concurrency)
+	if err := inRange("agent-concurrency", a.Concurrency, 1, maxConcurrency); err != nil {
+		return err
 	}
-	return nil
+	return positive("agent-timeout", a.Timeout)
 }
 
 // SnapshotWithAgents returns the snapshot plus, for a live cluster, the agents' view
@@ -193,11 +198,13 @@ func routesStatus(st model.SourceStatus, agents []model.AgentNode, asked bool) m
 	return rs
 }
 
-// nothingRead reports whether every source failed: an unreachable API server, a
-// rejected credential. Partial failures are data; total failure is an error.
+// nothingRead reports whether no source but discovery was read: an unreachable API
+// server, a rejected credential, a server answering 404 to every core kind (the Cilium
+// kinds are then "not installed" by discovery alone, without a request). Partial
+// failures are data; total failure is an error.
 func nothingRead(s *model.Snapshot) bool {
 	for _, src := range s.Sources {
-		if src.Status == model.StatusOK || src.Status == model.StatusNotInstalled {
+		if src.Name != model.SourceDiscovery && src.Status == model.StatusOK {
 			return false
 		}
 	}

@@ -43,10 +43,10 @@ peers and nodes, pools, findings), nodes, peers, routes, pools & services, live 
 flows and the doctor's findings with their fixes. ? lists the keys.`
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		if err := o.Complete(); err != nil {
-			return err
+			return invalid(err)
 		}
 		if err := o.Validate(); err != nil {
-			return err
+			return invalid(err)
 		}
 		return o.Run(cmd)
 	}

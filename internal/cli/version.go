@@ -23,7 +23,7 @@ func newVersionCmd(g *GlobalOptions) *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := o.Validate(); err != nil {
-				return err
+				return invalid(err)
 			}
 			return o.Run()
 		},

@@ -42,7 +42,7 @@ is on by default (enable-bgp-control-plane-status-report).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := o.Validate(); err != nil {
-				return err
+				return invalid(err)
 			}
 			return o.Run(cmd)
 		},

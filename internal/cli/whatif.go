@@ -40,10 +40,10 @@ configurations). Nothing is changed; the command to make the change is printed a
 		Args: cobra.MinimumNArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := o.Complete(args); err != nil {
-				return err
+				return invalid(err)
 			}
-			if err := oneOf("output", o.format, "text", "json", "yaml"); err != nil {
-				return err
+			if err := o.Validate(); err != nil {
+				return invalid(err)
 			}
 			return o.Run(cmd)
 		},
@@ -59,6 +59,23 @@ func (o *whatIfOptions) Complete(args []string) error {
 	changes, err := whatif.ParseChanges(args[1:])
 	o.changes = changes
 	return err
+}
+
+// Validate checks the output format and refuses contradictory changes: the same key
+// set twice, or set and removed (kubectl label applies them in turn; a preview of
+// that would show only the last one).
+func (o *whatIfOptions) Validate() error {
+	if err := oneOf("output", o.format, "text", "json", "yaml"); err != nil {
+		return err
+	}
+	seen := map[string]whatif.Change{}
+	for _, c := range o.changes {
+		if prev, ok := seen[c.Key]; ok {
+			return fmt.Errorf("label %s given twice (%s and %s): give each key once", c.Key, prev, c)
+		}
+		seen[c.Key] = c
+	}
+	return nil
 }
 
 // Run previews the change.

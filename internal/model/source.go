@@ -92,6 +92,12 @@ func (s SourceStatus) Incomplete() bool {
 	return true
 }
 
+// Unread reports whether the source's data is unknown: neither read (ok, possibly
+// partly) nor known to be absent (not-installed). Nothing may be inferred from it.
+func (s SourceStatus) Unread() bool {
+	return s.Status != StatusOK && s.Status != StatusNotInstalled
+}
+
 // Display is the status as shown to people: "partial" for an ok source with failed items.
 func (s SourceStatus) Display() string {
 	if s.Status == StatusOK && s.Failed > 0 {

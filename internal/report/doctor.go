@@ -29,6 +29,10 @@ type Doctor struct {
 	CiliumVersion string               `json:"ciliumVersion"`
 	Cluster       model.Cluster        `json:"cluster"`
 	Origin        string               `json:"origin,omitempty"`
+	// NothingChecked: no check ran, or nodes, Services or every BGP kind were not read
+	// (NothingCheckedReason says which); no finding then means nothing.
+	NothingChecked       bool   `json:"nothingChecked"`
+	NothingCheckedReason string `json:"nothingCheckedReason,omitempty"`
 }
 
 // Counts are findings per severity.
@@ -41,10 +45,17 @@ type Counts struct {
 // NewDoctor assembles the report of a check run over s.
 func NewDoctor(s *model.Snapshot, r checks.Result) Doctor {
 	c := r.Count()
+	why := NothingChecked(s, r)
+	version := r.CiliumVersion
+	if ds, _ := s.Source(model.SourceDaemonSets); s.Cilium.Version == "" && ds.Unread() {
+		// the version comes from the agent's DaemonSet: not read, not "without a version"
+		version = fmt.Sprintf("unknown (%s %s)", ds.Name, ds.Status)
+	}
 	return Doctor{
 		Findings: r.Findings, Skipped: r.Skipped, Sources: r.Sources,
 		Summary:   Counts{Error: c[checks.Error], Warning: c[checks.Warning], Info: c[checks.Info]},
-		ChecksRun: r.Ran, CiliumVersion: r.CiliumVersion, Cluster: s.Cluster, Origin: s.Origin,
+		ChecksRun: r.Ran, CiliumVersion: version, Cluster: s.Cluster, Origin: s.Origin,
+		NothingChecked: why != "", NothingCheckedReason: why,
 	}
 }
 
@@ -193,7 +204,10 @@ func (d Doctor) summaryLine(st Style) string {
 	if n := len(problemSources(d.Sources)); n > 0 {
 		line += fmt.Sprintf(", %d %s not read", n, plural(n, "source", "sources"))
 	}
-	if d.Summary.Error+d.Summary.Warning+d.Summary.Info == 0 && len(d.Skipped) == 0 {
+	switch {
+	case d.NothingChecked:
+		line = st.Severity(checks.Error, "nothing was checked") + " (" + d.NothingCheckedReason + ") — " + line
+	case d.Summary.Error+d.Summary.Warning+d.Summary.Info == 0 && len(d.Skipped) == 0:
 		line = st.OK("no problem found") + " — " + line
 	}
 	return line
@@ -240,6 +254,9 @@ func (d Doctor) Markdown(w io.Writer) error {
 	p := &printer{w: w}
 	p.printf("## kubectl bgpnet doctor\n\n")
 	p.textf("- %s, Kubernetes %s, Cilium %s (%s)\n", clusterName(d), cmp.Or(d.Cluster.ServerVersion, "-"), d.CiliumVersion, originNote(d.Origin))
+	if d.NothingChecked {
+		p.textf("- **nothing was checked**: %s\n", d.NothingCheckedReason)
+	}
 	p.printf("- %d errors, %d warnings, %d info; %d checks ran, %d skipped\n\n", d.Summary.Error, d.Summary.Warning, d.Summary.Info, d.ChecksRun, len(d.Skipped))
 	if len(d.Findings) > 0 {
 		p.printf("| severity | check | subject | message |\n|---|---|---|---|\n")

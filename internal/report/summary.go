@@ -83,11 +83,35 @@ func (p *printer) unavailable(sources ...string) string {
 	return strings.Join(parts, ", ")
 }
 
+// unread names the sources that were not read, with their status ("daemonsets
+// forbidden"), or returns "" when every one was read (or is known to be absent).
+func (p *printer) unread(sources ...string) string {
+	var parts []string
+	for _, n := range sources {
+		if st, _ := p.s.Source(n); st.Unread() {
+			parts = append(parts, fmt.Sprintf("%s %s", n, st.Status))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// unknown is the value of something read from unread sources: "unknown (daemonsets
+// forbidden)", or "" when they were read.
+func (p *printer) unknown(sources ...string) string {
+	if why := p.unread(sources...); why != "" {
+		return "unknown (" + why + ")"
+	}
+	return ""
+}
+
 func (p *printer) section(title string, sources []string, header []string, rows [][]string, empty string) {
 	if why := p.unavailable(sources...); why != "" {
 		title += "  (incomplete: " + why + ")"
 	}
 	if len(rows) == 0 {
+		if why := p.unread(sources...); why != "" {
+			empty = "not read (" + why + ")" // no rows says nothing about what is there
+		}
 		p.textf("\n%s\n  %s\n", title, empty)
 		return
 	}
@@ -101,8 +125,15 @@ func (p *printer) header() {
 		ctx = "-"
 	}
 	p.textf("Snapshot   %s (origin %s), collected %s\n", ctx, cmp.Or(s.Origin, "-"), s.CollectedAt.UTC().Format(time.RFC3339))
+	// the agent's DaemonSet gives Cilium's version; kube-proxy is absent only if the
+	// DaemonSets were read and it was not among them
+	ds := p.unknown(model.SourceDaemonSets)
+	kubeProxy := cmp.Or(ds, "absent")
+	if s.KubeProxy.Present {
+		kubeProxy = "present"
+	}
 	p.textf("Cluster    Kubernetes %s, Cilium %s in namespace %s, kube-proxy %s\n",
-		cmp.Or(s.Cluster.ServerVersion, "-"), cmp.Or(s.Cilium.Version, "-"), s.Cluster.CiliumNamespace, presence(s.KubeProxy.Present))
+		cmp.Or(s.Cluster.ServerVersion, p.unknown(model.SourceDiscovery), "-"), cmp.Or(s.Cilium.Version, ds, "-"), s.Cluster.CiliumNamespace, kubeProxy)
 	c := s.Cilium.Config
 	if !c.Present {
 		p.textf("Config     cilium-config not read (%s)\n", cmp.Or(p.unavailable(model.SourceCiliumConfig), "-"))
@@ -133,6 +164,11 @@ func (p *printer) nodes() {
 	for _, v := range p.s.ResolveBGP() {
 		views[v.Node] = v
 	}
+	// "-" (selected by none) only when every kind that selects nodes was read
+	none := "-"
+	if p.unread(model.SourceClusterConfigs, model.SourcePeeringPolicies) != "" {
+		none = "unknown"
+	}
 	var rows [][]string
 	for _, n := range p.s.Nodes {
 		v := views[n.Name]
@@ -140,7 +176,7 @@ func (p *printer) nodes() {
 		for _, r := range v.SelectedBy {
 			sel = append(sel, r.Name)
 		}
-		rows = append(rows, []string{n.Name, yesNo(n.Ready), addrs(n.InternalIPs), prefixes(n.AllPodCIDRs()), cmp.Or(strings.Join(sel, ","), "-")})
+		rows = append(rows, []string{n.Name, yesNo(n.Ready), addrs(n.InternalIPs), prefixes(n.AllPodCIDRs()), cmp.Or(strings.Join(sel, ","), none)})
 	}
 	p.section("NODES", []string{model.SourceNodes}, []string{"NODE", "READY", "INTERNAL IP", "POD CIDR", "BGP SELECTED BY"}, rows, "no nodes")
 }
@@ -239,6 +275,8 @@ func (p *printer) pools() {
 }
 
 func (p *printer) services() {
+	// without the EndpointSlices no endpoint count is known, not zero
+	endpointsRead := p.unread(model.SourceEndpointSlices) == ""
 	var rows [][]string
 	for _, svc := range p.s.Services {
 		var vips []string
@@ -259,8 +297,12 @@ func (p *printer) services() {
 			byNode = append(byNode, fmt.Sprintf("%s=%d", cmp.Or(n, "-"), c))
 		}
 		sort.Strings(byNode)
+		ready, readyByNode := fmt.Sprintf("%d/%d", svc.Endpoints.Ready, svc.Endpoints.Total), cmp.Or(strings.Join(byNode, ","), "-")
+		if !endpointsRead {
+			ready, readyByNode = "?", "?"
+		}
 		rows = append(rows, []string{svc.Namespace + "/" + svc.Name, svc.Type, vip, cmp.Or(svc.ExternalTrafficPolicy, "-"), class,
-			fmt.Sprintf("%d/%d", svc.Endpoints.Ready, svc.Endpoints.Total), cmp.Or(strings.Join(byNode, ","), "-")})
+			ready, readyByNode})
 	}
 	p.section("SERVICES", []string{model.SourceServices, model.SourceEndpointSlices},
 		[]string{"SERVICE", "TYPE", "VIP", "ETP", "CLASS", "READY", "READY BY NODE"}, rows, "no LoadBalancer Services or Services with externalIPs")
@@ -281,13 +323,6 @@ func yesNo(b bool) string {
 		return "yes"
 	}
 	return "no"
-}
-
-func presence(b bool) string {
-	if b {
-		return "present"
-	}
-	return "absent"
 }
 
 func asn(v *int64) string {

@@ -112,3 +112,68 @@ func TestChecksReference(t *testing.T) {
 		t.Errorf("docs/checks.md is out of date (%v): run go test ./internal/report -run TestChecksReference -update", err)
 	}
 }
+
+// Nothing is inferred from a source that was not read: kube-proxy is not "absent",
+// a node not "selected by none", a Service not "0 endpoints" when their kinds are unread.
+func TestSummaryNoInferenceFromUnread(t *testing.T) {
+	base := func(unread map[string]model.Status) *model.Snapshot {
+		s := &model.Snapshot{
+			SchemaVersion: 1,
+			Nodes:         []model.Node{{Name: "n1", Ready: true}},
+			Cilium:        model.Cilium{Config: model.CiliumConfig{Present: true}},
+			Services:      []model.Service{{ObjectMeta: model.ObjectMeta{Namespace: "web", Name: "frontend"}, Type: "LoadBalancer"}},
+		}
+		for _, n := range []string{model.SourceDiscovery, model.SourceNodes, model.SourceCiliumNodes, model.SourceCiliumConfig,
+			model.SourceDaemonSets, model.SourceDeployments, model.SourcePeeringPolicies, model.SourceClusterConfigs,
+			model.SourcePeerConfigs, model.SourceAdvertisements, model.SourceNodeConfigs, model.SourceNodeConfigOverride,
+			model.SourcePools, model.SourceL2Policies, model.SourceServices, model.SourceEndpointSlices} {
+			st := model.StatusOK
+			if u, ok := unread[n]; ok {
+				st = u
+			}
+			s.Sources = append(s.Sources, model.SourceStatus{Name: n, Status: st})
+		}
+		return s
+	}
+	tests := []struct {
+		name      string
+		unread    map[string]model.Status
+		want, not []string
+	}{
+		{"all read", nil,
+			[]string{"kube-proxy absent", "n1     yes    -            -         -", "web/frontend  LoadBalancer  <pending>  -    -      0/0    -"},
+			[]string{"unknown", "not read"}},
+		{"daemonsets forbidden", map[string]model.Status{model.SourceDaemonSets: model.StatusForbidden},
+			[]string{"Cilium unknown (daemonsets forbidden)", "kube-proxy unknown (daemonsets forbidden)"},
+			[]string{"absent"}},
+		{"discovery timeout", map[string]model.Status{model.SourceDiscovery: model.StatusTimeout},
+			[]string{"Kubernetes unknown (discovery timeout)"}, nil},
+		{"cluster configs forbidden", map[string]model.Status{model.SourceClusterConfigs: model.StatusForbidden},
+			[]string{"n1     yes    -            -         unknown", "not read (ciliumbgpclusterconfigs forbidden)"}, nil},
+		{"peering policies not installed", map[string]model.Status{model.SourcePeeringPolicies: model.StatusNotInstalled},
+			[]string{"no CiliumBGPClusterConfig or CiliumBGPPeeringPolicy"}, []string{"unknown", "not read"}},
+		{"endpoint slices error", map[string]model.Status{model.SourceEndpointSlices: model.StatusError},
+			[]string{"web/frontend  LoadBalancer  <pending>  -    -      ?      ?"}, []string{"0/0"}},
+		{"node configs forbidden", map[string]model.Status{model.SourceNodeConfigs: model.StatusForbidden},
+			[]string{"not read (ciliumbgpnodeconfigs forbidden)"}, []string{"no session status reported"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := Summary(&buf, base(tt.unread)); err != nil {
+				t.Fatal(err)
+			}
+			out := strings.Join(strings.Fields(buf.String()), " ") // columns' widths vary
+			for _, w := range tt.want {
+				if !strings.Contains(out, strings.Join(strings.Fields(w), " ")) {
+					t.Errorf("summary lacks %q:\n%s", w, buf.String())
+				}
+			}
+			for _, n := range tt.not {
+				if strings.Contains(out, n) {
+					t.Errorf("summary has %q:\n%s", n, buf.String())
+				}
+			}
+		})
+	}
+}

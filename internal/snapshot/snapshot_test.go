@@ -4,14 +4,13 @@ package snapshot
 
 import (
 	"bytes"
-	"errors"
 	"io"
-	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 
+	"github.com/bgpnet/kubectl-bgpnet/internal/atomicfile"
 	"github.com/bgpnet/kubectl-bgpnet/internal/model"
 )
 
@@ -57,7 +56,7 @@ func TestRoundTrip(t *testing.T) {
 	for _, f := range []Format{JSON, YAML} {
 		t.Run(string(f), func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "snap."+string(f))
-			if err := WriteFile(path, func(w io.Writer) error { return Encode(w, demo, f) }); err != nil {
+			if err := atomicfile.Write(path, 0o600, func(w io.Writer) error { return Encode(w, demo, f) }); err != nil {
 				t.Fatal(err)
 			}
 			back, err := Load(path)
@@ -78,27 +77,6 @@ func TestRoundTrip(t *testing.T) {
 func TestEncodeUnknownFormat(t *testing.T) {
 	if err := Encode(&bytes.Buffer{}, &model.Snapshot{}, "xml"); err == nil {
 		t.Error("unknown format must fail")
-	}
-}
-
-func TestWriteFileKeepsOldFileOnError(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "snap.json")
-	if err := os.WriteFile(path, []byte("old"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	boom := errors.New("boom")
-	err := WriteFile(path, func(w io.Writer) error {
-		_, _ = w.Write([]byte("half"))
-		return boom
-	})
-	if !errors.Is(err, boom) {
-		t.Errorf("error %v", err)
-	}
-	if b, _ := os.ReadFile(path); string(b) != "old" {
-		t.Errorf("existing file replaced by a failed write: %q", b)
-	}
-	if entries, _ := os.ReadDir(filepath.Dir(path)); len(entries) != 1 {
-		t.Errorf("temporary file left behind: %v", entries)
 	}
 }
 

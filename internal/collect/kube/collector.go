@@ -4,6 +4,7 @@ package kube
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/netip"
@@ -89,6 +90,14 @@ type task struct {
 // Collect reads every source. It never fails as a whole: each source's outcome is in
 // Snapshot.Sources, and whatever could be read is in the snapshot.
 func (c *Collector) Collect(ctx context.Context) *model.Snapshot {
+	s, _ := c.Read(ctx)
+	return s
+}
+
+// Read is Collect that also fails, with a *NotAPIServerError, when discovery shows
+// the endpoint is not a Kubernetes API server: then no other source is asked (each
+// says why), since whatever it answers would be misread (a 404 as "not installed").
+func (c *Collector) Read(ctx context.Context) (*model.Snapshot, error) {
 	r := &run{
 		Collector: c,
 		snap: &model.Snapshot{
@@ -102,7 +111,7 @@ func (c *Collector) Collect(ctx context.Context) *model.Snapshot {
 	}
 	disc := model.SourceStatus{Name: model.SourceDiscovery}
 	r.progress(disc)
-	r.timed(ctx, &disc, r.discover)
+	notAPI := r.timed(ctx, &disc, r.discover)
 	r.progress(disc)
 
 	tasks := []task{
@@ -123,6 +132,14 @@ func (c *Collector) Collect(ctx context.Context) *model.Snapshot {
 		statuses[i] = model.SourceStatus{Name: t.source}
 		r.progress(statuses[i])
 	}
+	if notAPI != nil {
+		for i := range statuses {
+			statuses[i].Status, statuses[i].Message = model.StatusError, "not read: "+notAPI.Error()
+			r.progress(statuses[i])
+		}
+		r.snap.Sources = append([]model.SourceStatus{disc}, statuses...)
+		return r.snap, notAPI
+	}
 	for i, t := range tasks {
 		g.Go(func() error {
 			r.timed(ctx, &statuses[i], t.fn)
@@ -133,7 +150,7 @@ func (c *Collector) Collect(ctx context.Context) *model.Snapshot {
 	_ = g.Wait() // tasks never return errors; their status says what happened
 	r.snap.Sources = append([]model.SourceStatus{disc}, statuses...)
 	r.join()
-	return r.snap
+	return r.snap, nil
 }
 
 // progress reports a finished source to Options.Progress, if any.
@@ -143,8 +160,9 @@ func (r *run) progress(st model.SourceStatus) {
 	}
 }
 
-// timed runs one source under its own timeout and classifies the outcome.
-func (r *run) timed(parent context.Context, st *model.SourceStatus, fn func(context.Context, *model.SourceStatus) error) {
+// timed runs one source under its own timeout and classifies the outcome; it returns
+// the error when it shows the endpoint is not a Kubernetes API server.
+func (r *run) timed(parent context.Context, st *model.SourceStatus, fn func(context.Context, *model.SourceStatus) error) *NotAPIServerError {
 	ctx, cancel := context.WithTimeout(parent, r.opts.Timeout)
 	defer cancel()
 	start := time.Now()
@@ -157,6 +175,11 @@ func (r *run) timed(parent context.Context, st *model.SourceStatus, fn func(cont
 	}
 	r.opts.Logger.Debug("source read", "source", st.Name, "status", st.Status, "count", st.Count,
 		"duration", time.Since(start).Round(time.Millisecond), "message", st.Message)
+	var notAPI *NotAPIServerError
+	if errors.As(err, &notAPI) {
+		return notAPI
+	}
+	return nil
 }
 
 func (r *run) discover(ctx context.Context, st *model.SourceStatus) error {

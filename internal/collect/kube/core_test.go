@@ -95,7 +95,7 @@ func TestClassify(t *testing.T) {
 		{"nil", context.Background(), nil, model.StatusOK},
 		{"403", context.Background(), apierrors.NewForbidden(gr, "", errors.New("no")), model.StatusForbidden},
 		{"wrapped 403", context.Background(), fmt.Errorf("list: %w", apierrors.NewForbidden(gr, "", errors.New("no"))), model.StatusForbidden},
-		{"404", context.Background(), apierrors.NewNotFound(gr, ""), model.StatusNotInstalled},
+		{"404", context.Background(), apierrors.NewNotFound(gr, ""), model.StatusError},
 		{"own deadline", expired, errors.New("client rate limiter Wait returned an error"), model.StatusTimeout},
 		{"server timeout", context.Background(), apierrors.NewTimeoutError("slow", 1), model.StatusTimeout},
 		{"other", context.Background(), errors.New("connection refused"), model.StatusError},

@@ -23,7 +23,9 @@ func classify(ctx context.Context, err error, timeout time.Duration) (model.Stat
 	case apierrors.IsForbidden(err):
 		return model.StatusForbidden, err.Error()
 	case apierrors.IsNotFound(err):
-		return model.StatusNotInstalled, err.Error()
+		// only a Cilium kind may be missing; those say so themselves (not-installed)
+		// before an error reaches here. A 404 on a core kind is a broken or foreign server.
+		return model.StatusError, "404 Not Found, though every Kubernetes API server serves it: " + err.Error()
 	case errors.Is(ctx.Err(), context.DeadlineExceeded),
 		errors.Is(err, context.DeadlineExceeded),
 		apierrors.IsTimeout(err), apierrors.IsServerTimeout(err),

@@ -4,7 +4,10 @@ package screens
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -13,6 +16,7 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"github.com/bgpnet/kubectl-bgpnet/internal/atomicfile"
 	"github.com/bgpnet/kubectl-bgpnet/internal/checks"
 	"github.com/bgpnet/kubectl-bgpnet/internal/fix"
 	"github.com/bgpnet/kubectl-bgpnet/internal/model"
@@ -81,34 +85,27 @@ func fixText(f checks.Finding) string {
 
 var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
 
-// writeFix writes a finding's fixes to a new file in dir (never overwriting).
+// writeFix writes a finding's fixes to a file in dir under a name nothing has yet (not
+// even a dangling link), atomically; the I/O runs in the returned command.
 func writeFix(dir string, f checks.Finding) tea.Cmd {
 	return func() tea.Msg {
 		name := unsafeName.ReplaceAllString(fmt.Sprintf("bgpnet-fix-%s-%s", f.ID, f.Subject.Name), "-")
 		path := filepath.Join(dir, name+".txt")
 		for i := 2; ; i++ {
-			if _, err := os.Stat(path); os.IsNotExist(err) {
+			if _, err := os.Lstat(path); errors.Is(err, fs.ErrNotExist) {
 				break
 			}
 			path = filepath.Join(dir, fmt.Sprintf("%s-%d.txt", name, i))
 		}
-		fh, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-		if err == nil {
-			_, err = fh.WriteString(fixText(f))
-			err = errorsJoin(err, fh.Close())
-		}
+		err := atomicfile.Write(path, 0o600, func(w io.Writer) error {
+			_, err := io.WriteString(w, fixText(f))
+			return err
+		})
 		if err != nil {
-			return msgs.FlashMsg{Text: fmt.Sprintf("write %s: %v", path, err), Err: true}
+			return msgs.FlashMsg{Text: err.Error(), Err: true}
 		}
 		return msgs.FlashMsg{Text: "wrote " + path}
 	}
-}
-
-func errorsJoin(a, b error) error {
-	if a != nil {
-		return a
-	}
-	return b
 }
 
 // planMsg carries a dry-run back to the Doctor screen.

@@ -206,7 +206,7 @@ func (d Doctor) summaryLine(st Style) string {
 	}
 	switch {
 	case d.NothingChecked:
-		line = st.Severity(checks.Error, "nothing was checked") + " (" + d.NothingCheckedReason + ") — " + line
+		line = st.Severity(checks.Error, "nothing was checked") + " (" + safe.Text(d.NothingCheckedReason) + ") — " + line
 	case d.Summary.Error+d.Summary.Warning+d.Summary.Info == 0 && len(d.Skipped) == 0:
 		line = st.OK("no problem found") + " — " + line
 	}

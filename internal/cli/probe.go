@@ -3,8 +3,10 @@
 package cli
 
 import (
+	"bufio"
 	"cmp"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/netip"
 	"sort"
@@ -14,6 +16,7 @@ import (
 
 	"github.com/bgpnet/kubectl-bgpnet/internal/model"
 	"github.com/bgpnet/kubectl-bgpnet/internal/probe"
+	"github.com/bgpnet/kubectl-bgpnet/internal/safe"
 	"github.com/spf13/cobra"
 )
 
@@ -26,6 +29,7 @@ type probeOptions struct {
 	timeout time.Duration
 	count   int
 	output  string
+	yes     bool
 }
 
 func newProbeCmd(g *GlobalOptions) *cobra.Command {
@@ -41,7 +45,11 @@ path MTU to one of its backends (echoes with don't-fragment set, largest first).
 "ICMP: no reply, TCP 80: open" is how a healthy Cilium VIP looks: Cilium answers a VIP only
 on the Service's ports. ICMP uses an unprivileged socket where net.ipv4.ping_group_range
 allows it, a raw one as root, and says so when neither is possible. With --port the target
-can be any address, even without a cluster.`,
+can be any address, even without a cluster.
+
+Probes only touch addresses that are yours: --demo is refused (its addresses are made up
+and may belong to real hosts on your network), and with --from the addresses read from
+the file are listed and probed only once you confirm (or with --yes).`,
 		Example: `  kubectl bgpnet probe web/frontend
   kubectl bgpnet probe 198.51.100.10
   kubectl bgpnet probe 203.0.113.7 --port 443          # any address, no cluster needed
@@ -64,6 +72,7 @@ can be any address, even without a cluster.`,
 	f.DurationVar(&o.timeout, "probe-timeout", 2*time.Second, "time limit for each probe")
 	f.IntVar(&o.count, "count", 3, "ICMP echo requests per VIP")
 	f.StringVarP(&o.output, "output", "o", "text", "output format: text or json")
+	f.BoolVarP(&o.yes, "yes", "y", false, "with --from: probe the addresses read from the file without asking")
 	return cmd
 }
 
@@ -85,7 +94,13 @@ func (o *probeOptions) Validate() error {
 	if err := inRange("count", o.count, 1, 1000); err != nil {
 		return err
 	}
-	return positive("probe-timeout", o.timeout)
+	if err := positive("probe-timeout", o.timeout); err != nil {
+		return err
+	}
+	if o.Demo {
+		return errors.New("probe sends packets, and the demo's addresses are made up (they may belong to real hosts on your network): run it on a live cluster, or give an address of yours with --port")
+	}
+	return nil
 }
 
 // Run resolves the targets and probes them.
@@ -105,6 +120,11 @@ func (o *probeOptions) Run(cmd *cobra.Command) error {
 	if err != nil {
 		return err
 	}
+	if s != nil && o.From != "" {
+		if err := o.confirm(targets, pmtu); err != nil {
+			return err
+		}
+	}
 	stop := spin(o.ErrOut, "probing…")
 	results, paths := probe.Run(cmd.Context(), targets, probe.Options{Timeout: o.timeout, Count: o.count, PMTU: pmtu})
 	stop()
@@ -117,6 +137,29 @@ func (o *probeOptions) Run(cmd *cobra.Command) error {
 		return err
 	}
 	return o.text(results, paths)
+}
+
+// confirm lists the addresses read from a file and asks before anything is sent: a
+// file can name any address, and only the user knows whether it is theirs.
+func (o *probeOptions) confirm(targets []probe.Target, pmtu []netip.Addr) error {
+	var addrs []string
+	for _, t := range targets {
+		addrs = append(addrs, t.Addr.String())
+	}
+	for _, a := range pmtu {
+		addrs = append(addrs, a.String()+" (path MTU)")
+	}
+	fmt.Fprintf(o.ErrOut, "These addresses come from %s; probe will send ICMP echoes and TCP connects to:\n  %s\n",
+		safe.Text(o.From), strings.Join(addrs, "\n  "))
+	if o.yes {
+		return nil
+	}
+	fmt.Fprint(o.ErrOut, "Are they yours to probe? [y/N] ")
+	answer, _ := bufio.NewReader(o.In).ReadString('\n')
+	if a := strings.ToLower(strings.TrimSpace(answer)); a != "y" && a != "yes" {
+		return &ExitError{Code: exitBroken, Err: errors.New("not confirmed: nothing was sent (--yes confirms in scripts)")}
+	}
+	return nil
 }
 
 // targets turns the argument into addresses and ports, and picks path-MTU addresses.

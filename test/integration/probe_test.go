@@ -33,7 +33,7 @@ func TestProbe(t *testing.T) {
 	}
 	pn := testenv.StartProbeNet(t, netip.MustParseAddr(lab.VIP), netip.MustParseAddr("10.244.1.20"), 80, 1400)
 
-	out, err := exec.Command("ip", "netns", "exec", pn.Client, bin, "probe", "web/frontend", "--from", snap, "-o", "json",
+	out, err := exec.Command("ip", "netns", "exec", pn.Client, bin, "probe", "web/frontend", "--from", snap, "--yes", "-o", "json",
 		"--count", "2", "--probe-timeout", "1s").Output()
 	if err != nil {
 		t.Fatalf("probe: %v\n%s", err, out)

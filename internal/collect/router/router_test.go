@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/bgpnet/kubectl-bgpnet/internal/model"
+	"github.com/bgpnet/kubectl-bgpnet/internal/safe"
 )
 
 // overlay reads saved outputs from the first directory that has them: a scenario
@@ -230,5 +231,49 @@ func TestBIRDUnreachableNextHop(t *testing.T) {
 	want := []string{"10.244.1.0/24 via 192.0.2.11 from rtr", "10.244.2.0/24 via 192.0.2.12 from rtr", "198.51.100.10/32 via 192.0.2.11 from rtr"}
 	if !slices.Equal(unreachable, want) || len(routes) != 4 {
 		t.Errorf("unreachable = %q of %d routes, want %q of 4", unreachable, len(routes), want)
+	}
+}
+
+// An ssh prefix: OpenSSH joins the words after the destination into one line that the
+// remote shell splits again. A stub ssh doing exactly that (options, destination, then
+// `sh -c "$*"`) must deliver `-c 'show bgp summary json'` to vtysh as one argument.
+func TestSSHPrefixQuotesTheRemoteCommand(t *testing.T) {
+	if _, err := os.Stat("/bin/sh"); err != nil {
+		t.Skip("precondition: /bin/sh is not installed")
+	}
+	dir := t.TempDir()
+	log := filepath.Join(dir, "args")
+	ssh := `#!/bin/sh
+while [ $# -gt 0 ]; do case "$1" in -p|-o|-i|-l) shift 2;; -*) shift;; *) break;; esac; done
+shift # the destination
+exec /bin/sh -c "$*"
+`
+	tool := "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\n' \"$a\"; done > " + safe.Quote(log) + "\necho '{}'\n"
+	for name, body := range map[string]string{"ssh": ssh, "vtysh": tool, "birdc": tool, "sudo": "#!/bin/sh\nexec \"$@\"\n"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Setenv("PATH", dir+":/usr/bin:/bin")
+	for _, tc := range []struct {
+		prefix string
+		cmd    Command
+		want   []string
+	}{
+		{"ssh -p 2222 admin@gw sudo", Command{"vtysh", "show bgp summary json"}, []string{"-c", "show bgp summary json"}},
+		{"ssh gw", Command{"vtysh", "show ip route json"}, []string{"-c", "show ip route json"}},
+		{"ssh gw sudo vtysh --vty_socket /run/frr", Command{"vtysh", "show bgp neighbors json"}, []string{"--vty_socket", "/run/frr", "-c", "show bgp neighbors json"}},
+		{"ssh gw", Command{"birdc", "show protocols all"}, []string{"show", "protocols", "all"}},
+	} {
+		if _, err := (Exec{Prefix: ParsePrefix(tc.prefix)}).Run(context.Background(), tc.cmd); err != nil {
+			t.Fatalf("%s: %v", tc.prefix, err)
+		}
+		b, err := os.ReadFile(log)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Split(strings.TrimSuffix(string(b), "\n"), "\n"); !slices.Equal(got, tc.want) {
+			t.Errorf("%s %s: the tool received %q, want %q", tc.prefix, tc.cmd, got, tc.want)
+		}
 	}
 }

@@ -18,6 +18,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/bgpnet/kubectl-bgpnet/internal/safe"
 )
 
 // Command is one show command for a router tool ("vtysh" or "birdc").
@@ -86,17 +88,26 @@ func (e Exec) Describe() string {
 	return strings.Join(e.Prefix, " ")
 }
 
-// argv builds the command line of c.
+// argv builds the command line of c. Behind an ssh prefix the words bgpnet adds are
+// shell-quoted: OpenSSH joins its arguments into one line for the remote shell, which
+// would otherwise split `show bgp summary json` into four arguments of vtysh.
 func (e Exec) argv(c Command) []string {
 	argv := slices.Clone(e.Prefix)
-	named := slices.ContainsFunc(argv, func(w string) bool { return filepath.Base(w) == c.Tool })
-	if !named {
-		argv = append(argv, c.Tool)
+	var add []string
+	if !slices.ContainsFunc(argv, func(w string) bool { return filepath.Base(w) == c.Tool }) {
+		add = append(add, c.Tool)
 	}
 	if c.Tool == "vtysh" {
-		return append(argv, "-c", c.Show)
+		add = append(add, "-c", c.Show)
+	} else {
+		add = append(add, strings.Fields(c.Show)...)
 	}
-	return append(argv, strings.Fields(c.Show)...)
+	if len(argv) > 0 && filepath.Base(argv[0]) == "ssh" {
+		for i, w := range add {
+			add[i] = safe.Quote(w)
+		}
+	}
+	return append(argv, add...)
 }
 
 // Run implements Runner.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/bgpnet/kubectl-bgpnet/internal/collect/router"
 	"github.com/bgpnet/kubectl-bgpnet/internal/model"
+	"github.com/bgpnet/kubectl-bgpnet/internal/safe"
 	"github.com/spf13/cobra"
 )
 
@@ -157,10 +158,15 @@ func (o *routerCaptureOptions) Run(cmd *cobra.Command) error {
 		return err
 	}
 	for _, f := range failed {
-		fmt.Fprintf(o.ErrOut, "not saved: %s\n", f)
+		fmt.Fprintf(o.ErrOut, "not saved: %s\n", safe.Text(f))
 	}
 	if len(failed) == len(router.Commands(spec.Kind)) {
 		return fmt.Errorf("no output saved from the %s router (%s)", spec.Kind, o.routers.runner(spec).Describe())
+	}
+	if len(failed) > 0 {
+		// a partial capture read later would look like a router without those facts
+		return &ExitError{Code: exitFindings, Err: fmt.Errorf("only part of the %s router's outputs were saved in %s: %d %s failed (listed above)",
+			spec.Kind, o.dir, len(failed), plural(len(failed), "command", "commands"))}
 	}
 	_, err = fmt.Fprintf(o.Out, "saved the %s router's outputs in %s\n", spec.Kind, o.dir)
 	return err

@@ -49,3 +49,31 @@ func TestRouterSpecs(t *testing.T) {
 		}
 	}
 }
+
+// A capture that saved only part of the outputs says so and exits 1; one that saved
+// nothing fails; a complete one exits 0.
+func TestRouterCapturePartial(t *testing.T) {
+	dir := t.TempDir()
+	stub := func(failOn string) {
+		script := "#!/bin/sh\ncase \"$2\" in " + failOn + ") echo 'vtysh: failed to connect' >&2; exit 1;; esac\necho '{}'\n"
+		if err := os.WriteFile(filepath.Join(dir, "vtysh"), []byte(script), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Setenv("PATH", dir+":/usr/bin:/bin")
+	for _, tc := range []struct {
+		failOn string
+		code   int
+		want   string
+	}{
+		{"'show ip route json'", 1, "only part of the frr router's outputs were saved"},
+		{"*", 1, "no output saved"},
+		{"nothing", 0, "saved the frr router's outputs"},
+	} {
+		stub(tc.failOn)
+		code, out, errOut := run(t, "router", "capture", filepath.Join(t.TempDir(), "out"), "--router", "frr")
+		if code != tc.code || !strings.Contains(out+errOut, tc.want) {
+			t.Errorf("failing %s: exit %d, want %d with %q:\n%s%s", tc.failOn, code, tc.code, tc.want, out, errOut)
+		}
+	}
+}

@@ -22,8 +22,8 @@ import (
 
 	"github.com/bgpnet/kubectl-bgpnet/internal/collect/kube"
 	"github.com/bgpnet/kubectl-bgpnet/internal/model"
+	"github.com/bgpnet/kubectl-bgpnet/internal/safeyaml"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"sigs.k8s.io/yaml"
 )
 
 // Limits bound what is read from an archive.
@@ -263,9 +263,9 @@ func (a *archive) objects(f *zip.File) ([]unstructured.Unstructured, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, fmt.Errorf("%s: empty file", name)
 	}
-	j, err := yaml.YAMLToJSON(data)
+	j, err := safeyaml.ToJSON(name, data)
 	if err != nil {
-		return nil, fmt.Errorf("%s: not valid YAML: %w", name, err)
+		return nil, err
 	}
 	if bytes.Equal(bytes.TrimSpace(j), []byte("null")) {
 		return nil, fmt.Errorf("%s: no object in it", name)

@@ -45,16 +45,9 @@ type Limits struct {
 // YAML compresses 5–20 times; a zip bomb 1000 times.
 var DefaultLimits = Limits{Entries: 200_000, Entry: 256 << 20, Total: 1 << 30, Ratio: 200}
 
-// IsZip reports whether the file at p starts like a zip archive.
-func IsZip(p string) bool {
-	f, err := os.Open(p)
-	if err != nil {
-		return false
-	}
-	defer f.Close()
-	magic := make([]byte, 4)
-	_, err = io.ReadFull(f, magic)
-	return err == nil && bytes.Equal(magic, []byte("PK\x03\x04"))
+// IsZip reports whether head, the first bytes of a file, start a zip archive.
+func IsZip(head []byte) bool {
+	return bytes.HasPrefix(head, []byte("PK\x03\x04"))
 }
 
 // Read reads the sysdump at p.

@@ -54,7 +54,7 @@ type fromInput struct {
 func (in *fromInput) open(p string) (*os.File, error) {
 	f, err := os.Open(p)
 	if err != nil {
-		return nil, fmt.Errorf("open --from: %w", err)
+		return nil, fmt.Errorf("open snapshot: %w", err)
 	}
 	in.mu.Lock()
 	defer in.mu.Unlock()

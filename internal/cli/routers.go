@@ -47,7 +47,7 @@ func (r *RouterOptions) addFlags(fs *pflag.FlagSet) {
 	fs.StringArrayVar(&r.Dirs, "router-dir", nil, "read saved router outputs from this directory instead (written by kubectl bgpnet router capture)")
 	fs.StringArrayVar(&r.Names, "router-name", nil, "a name for the router in reports (one per --router)")
 	fs.StringVar(&r.File, "routers", "", "YAML/JSON file listing routers: routers: [{name, kind, cmd | dir}]")
-	fs.DurationVar(&r.Timeout, "router-timeout", 10*time.Second, "time limit for each router command")
+	fs.DurationVar(&r.Timeout, "router-timeout", 10*time.Second, "time limit for reading the routers (all of them and their commands, which run at once)")
 }
 
 // maxRoutersFile bounds the --routers file: a list of a few routers is a few KiB.
@@ -132,7 +132,7 @@ func (r *RouterOptions) runner(s RouterSpec) router.Runner {
 	return router.Exec{Prefix: router.ParsePrefix(s.Cmd), Timeout: r.Timeout}
 }
 
-// collectRouters reads every router (concurrently; each command has its own timeout)
+// collectRouters reads every router (concurrently, under one deadline: --router-timeout)
 // and records them and the source status in the snapshot.
 func (r *RouterOptions) collectRouters(ctx context.Context, s *model.Snapshot, specs []RouterSpec) {
 	st := model.SourceStatus{Name: model.SourceRouters, Status: model.StatusSkipped, Message: "no router given (--router, --routers)"}
@@ -149,6 +149,9 @@ func (r *RouterOptions) collectRouters(ctx context.Context, s *model.Snapshot, s
 		}
 	}
 	s.Sources = kept
+	// one deadline for all routers and their commands, which run at once
+	ctx, cancel := context.WithTimeout(ctx, r.Timeout)
+	defer cancel()
 	views := make([]model.RouterView, len(specs))
 	var wg sync.WaitGroup
 	for i, spec := range specs {

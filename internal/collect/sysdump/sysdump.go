@@ -130,11 +130,13 @@ func (a *archive) readEntry(f *zip.File) ([]byte, error) {
 		return nil, fmt.Errorf("%s: %w", f.Name, err)
 	}
 	defer rc.Close()
-	data, err := io.ReadAll(a.bounded(rc, int64(f.CompressedSize64)))
-	if err != nil {
+	b := a.bounded(rc, int64(f.CompressedSize64))
+	var buf bytes.Buffer
+	buf.Grow(int(min(int64(f.UncompressedSize64), b.limit)) + 1) // one allocation, not doubling up to the limit
+	if _, err := buf.ReadFrom(b); err != nil {
 		return nil, fmt.Errorf("%s: %w", f.Name, err)
 	}
-	return data, nil
+	return buf.Bytes(), nil
 }
 
 // ratioFloor is what any entry may decompress to, whatever its compression ratio.
@@ -143,7 +145,7 @@ const ratioFloor = 16 << 20
 // bounded counts what r decompresses from compressed bytes against the limits: the
 // entry's, what is left of the archive's total, and Ratio times the compressed size.
 // Beyond the first it fails with an error saying which.
-func (a *archive) bounded(r io.Reader, compressed int64) io.Reader {
+func (a *archive) bounded(r io.Reader, compressed int64) *boundedReader {
 	b := &boundedReader{r: r, a: a, limit: a.limits.Entry, why: "decompresses to more than " + size(a.limits.Entry)}
 	if rest := a.limits.Total - a.read; rest < b.limit {
 		b.limit, b.why = max(rest, 0), "the archive decompresses to more than "+size(a.limits.Total)+" in all: refusing to read further"

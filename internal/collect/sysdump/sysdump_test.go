@@ -511,7 +511,7 @@ func TestReadSysdumpBombs(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 250<<20 || elapsed > 10*time.Second {
+			if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 160<<20 || elapsed > 10*time.Second {
 				t.Errorf("took %s and allocated %d MiB", elapsed, alloc>>20)
 			}
 			st, _ := s.Source(tc.source)

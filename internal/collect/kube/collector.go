@@ -156,7 +156,7 @@ func (r *run) timed(parent context.Context, st *model.SourceStatus, budget time.
 	start := time.Now()
 	err := fn(ctx, st)
 	if st.Status == "" || err != nil {
-		st.Status, st.Message = classify(ctx, err, r.opts.Timeout)
+		st.Status, st.Message = classify(ctx, err, budget)
 	}
 	if len(st.ObjectErrors) > 0 && st.Message == "" {
 		st.Message = fmt.Sprintf("%d object(s) could not be decoded", len(st.ObjectErrors))

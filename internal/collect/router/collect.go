@@ -59,21 +59,27 @@ type pending struct {
 
 func startPrefetch(ctx context.Context, r Runner, cmds []Command) *prefetch {
 	p := &prefetch{Runner: r, results: map[Command]*pending{}}
-	sem := make(chan struct{}, maxParallel)
 	for _, c := range cmds {
-		pd := &pending{done: make(chan struct{})}
-		p.results[c] = pd
-		p.wg.Go(func() {
-			defer close(pd.done)
+		p.results[c] = &pending{done: make(chan struct{})}
+	}
+	sem := make(chan struct{}, maxParallel)
+	p.wg.Go(func() { // starts them in order: the summary is never queued behind the rest
+		for _, c := range cmds {
+			pd := p.results[c]
 			select {
 			case sem <- struct{}{}:
-				defer func() { <-sem }()
-				pd.out, pd.err = r.Run(ctx, c)
 			case <-ctx.Done():
 				pd.err = fmt.Errorf("%s: not run: %w", c, context.Cause(ctx))
+				close(pd.done)
+				continue
 			}
-		})
-	}
+			p.wg.Go(func() {
+				defer close(pd.done)
+				defer func() { <-sem }()
+				pd.out, pd.err = r.Run(ctx, c)
+			})
+		}
+	})
 	return p
 }
 

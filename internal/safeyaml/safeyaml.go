@@ -30,7 +30,7 @@ const (
 // its size, and aliases that contain themselves. name names the input in errors. JSON
 // and YAML without anchors cannot expand, and pass without being parsed.
 func Check(name string, data []byte) error {
-	if !bytes.Contains(data, []byte("&")) || json.Valid(data) {
+	if !mayAnchor(data) || json.Valid(data) {
 		return nil // an alias needs an anchor (&name); JSON has neither
 	}
 	budget := int64(expansion)*int64(len(data)) + slack
@@ -54,6 +54,27 @@ func Check(name string, data []byte) error {
 			return fmt.Errorf("%s: %w: its %d bytes would expand to more than %d nodes and bytes: refusing it", name, ErrExpands, len(data), budget)
 		}
 	}
+}
+
+// mayAnchor reports whether data may hold an anchor: an & that starts a token. An &
+// right after a letter, a digit or one of /=?.;%_-+ is inside a scalar (a URL's query
+// string), where the scanner never reads an anchor; anything else is parsed to be sure.
+func mayAnchor(data []byte) bool {
+	for i := 0; ; {
+		j := bytes.IndexByte(data[i:], '&')
+		if j < 0 {
+			return false
+		}
+		i += j
+		if i == 0 || !inScalar(data[i-1]) {
+			return true
+		}
+		i++
+	}
+}
+
+func inScalar(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || bytes.IndexByte([]byte("/=?.;%_-+"), c) >= 0
 }
 
 // counter sizes nodes with their aliases expanded, each node once (the size of an

@@ -66,6 +66,9 @@ func TestToJSON(t *testing.T) {
 		{name: "self alias", in: "a: &a [1, *a]\n", err: "contains itself"},
 		{name: "broken", in: "a: &a [1\n", err: "not valid YAML"},
 		{name: "broken without anchor", in: "a: [1\n", err: "neither JSON nor YAML"},
+		{name: "flow anchor", in: "a: [&a [x, x, x, x, x, x, x, x], " + strings.Repeat("*a, ", 40000) + "*a]\n", err: "expand it beyond its size"},
+		{name: "anchor after json key", in: `{"a":&a [x, x, x, x, x, x, x, x], "b": [` + strings.Repeat("*a, ", 40000) + "*a]}\n", err: "expand it beyond its size"},
+		{name: "anchor first", in: "&a [x, x, x, x, x, x, x, x, x, x, x, x, " + strings.Repeat("*a, ", 40000) + "*a]\n", err: "contains itself"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -105,6 +108,26 @@ func TestUnmarshalStrict(t *testing.T) {
 	for _, in := range []string{"a: 1\nb: 2\n", "a: 1\na: 2\n", laughs(4<<10, 10)} {
 		if err := UnmarshalStrict("r.yaml", []byte(in), &v); err == nil || !strings.HasPrefix(err.Error(), "r.yaml: ") {
 			t.Errorf("%.20q: error %v, want one naming r.yaml", in, err)
+		}
+	}
+}
+
+func TestMayAnchor(t *testing.T) {
+	for in, want := range map[string]bool{
+		"a: b":                         false,
+		"url: http://x/?a=1&b=2":       false,
+		"q: x&y, p: 5&6, r: a_&b":      false,
+		"a: &x 1":                      true,
+		"&x [1]":                       true,
+		"- [&x 1]":                     true,
+		`{"a":&x 1}`:                   true,
+		"a: 1\n--- &x\n":               true,
+		"a: |\n  text & more\n":        true, // parsed to be sure
+		"a: [1,&x 2]":                  true,
+		"url: x&y\nb: {c: 1, d: &z 2}": true,
+	} {
+		if got := mayAnchor([]byte(in)); got != want {
+			t.Errorf("mayAnchor(%q) = %v, want %v", in, got, want)
 		}
 	}
 }

@@ -122,9 +122,9 @@ and hands over the fix.`,
 		ns = "kube-system"
 	}
 	fs.StringVar(&g.CiliumNamespace, "cilium-namespace", ns, "namespace of the Cilium agent, operator and cilium-config (env "+EnvCiliumNamespace+")")
-	fs.StringVar(&g.From, "from", "", "read a saved snapshot file (JSON or YAML) or a cilium sysdump zip instead of a cluster")
+	fs.StringVar(&g.From, "from", "", "read a saved snapshot file (JSON or YAML) or a cilium sysdump zip instead of a cluster (- for stdin)")
 	fs.BoolVar(&g.Demo, "demo", false, "use the embedded demo snapshot (a partly broken dual-stack homelab) instead of a cluster")
-	fs.DurationVar(&g.Timeout, "timeout", 30*time.Second, "time limit for each source (each Kubernetes kind, …) on its own")
+	fs.DurationVar(&g.Timeout, "timeout", 30*time.Second, "time limit for the whole collection from the cluster (every Kubernetes kind by one deadline)")
 	fs.StringVar(&g.LogFile, "log-file", "", "write logs to this file instead of stderr")
 	fs.StringVar(&g.LogLevel, "log-level", "warn", "log level: debug, info, warn or error")
 	cmd.MarkFlagsMutuallyExclusive("from", "demo")

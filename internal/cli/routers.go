@@ -5,6 +5,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"sync"
@@ -12,8 +13,8 @@ import (
 
 	"github.com/bgpnet/kubectl-bgpnet/internal/collect/router"
 	"github.com/bgpnet/kubectl-bgpnet/internal/model"
+	"github.com/bgpnet/kubectl-bgpnet/internal/safeyaml"
 	"github.com/spf13/pflag"
-	"sigs.k8s.io/yaml"
 )
 
 // RouterOptions say which upstream routers to read and how.
@@ -46,7 +47,27 @@ func (r *RouterOptions) addFlags(fs *pflag.FlagSet) {
 	fs.StringArrayVar(&r.Dirs, "router-dir", nil, "read saved router outputs from this directory instead (written by kubectl bgpnet router capture)")
 	fs.StringArrayVar(&r.Names, "router-name", nil, "a name for the router in reports (one per --router)")
 	fs.StringVar(&r.File, "routers", "", "YAML/JSON file listing routers: routers: [{name, kind, cmd | dir}]")
-	fs.DurationVar(&r.Timeout, "router-timeout", 10*time.Second, "time limit for each router command")
+	fs.DurationVar(&r.Timeout, "router-timeout", 10*time.Second, "time limit for reading the routers (all of them and their commands, which run at once)")
+}
+
+// maxRoutersFile bounds the --routers file: a list of a few routers is a few KiB.
+const maxRoutersFile = 1 << 20
+
+// readFileMax reads the file at p, refusing one larger than max bytes.
+func readFileMax(p string, max int64) ([]byte, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, max+1))
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("read %s: %w", p, err)
+	case int64(len(b)) > max:
+		return nil, fmt.Errorf("%s: larger than %d KiB: refusing it", p, max>>10)
+	}
+	return b, nil
 }
 
 // specs validates the flags and returns the routers to read (none when not asked).
@@ -56,13 +77,13 @@ func (r *RouterOptions) specs() ([]RouterSpec, error) {
 	}
 	var out []RouterSpec
 	if r.File != "" {
-		b, err := os.ReadFile(r.File)
+		b, err := readFileMax(r.File, maxRoutersFile)
 		if err != nil {
 			return nil, fmt.Errorf("--routers: %w", err)
 		}
 		var f routersFile
-		if err := yaml.UnmarshalStrict(b, &f); err != nil {
-			return nil, fmt.Errorf("--routers %s: %w", r.File, err)
+		if err := safeyaml.UnmarshalStrict("--routers "+r.File, b, &f); err != nil {
+			return nil, err
 		}
 		out = append(out, f.Routers...)
 	}
@@ -114,7 +135,7 @@ func (r *RouterOptions) runner(s RouterSpec) router.Runner {
 	return router.Exec{Prefix: router.ParsePrefix(s.Cmd), Timeout: r.Timeout}
 }
 
-// collectRouters reads every router (concurrently; each command has its own timeout)
+// collectRouters reads every router (concurrently, under one deadline: --router-timeout)
 // and records them and the source status in the snapshot.
 func (r *RouterOptions) collectRouters(ctx context.Context, s *model.Snapshot, specs []RouterSpec) {
 	st := model.SourceStatus{Name: model.SourceRouters, Status: model.StatusSkipped, Message: "no router given (--router, --routers)"}
@@ -131,6 +152,9 @@ func (r *RouterOptions) collectRouters(ctx context.Context, s *model.Snapshot, s
 		}
 	}
 	s.Sources = kept
+	// one deadline for all routers and their commands, which run at once
+	ctx, cancel := context.WithTimeout(ctx, r.Timeout)
+	defer cancel()
 	views := make([]model.RouterView, len(specs))
 	var wg sync.WaitGroup
 	for i, spec := range specs {

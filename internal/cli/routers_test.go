@@ -3,6 +3,7 @@
 package cli
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,6 +15,18 @@ func TestRouterSpecs(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "routers.yaml")
 	if err := os.WriteFile(file, []byte("routers:\n- {name: dc1-tor, kind: frr, cmd: ssh admin@dc1 sudo}\n- {kind: bird, dir: ./dc2}\n"), 0o644); err != nil {
 		t.Fatal(err)
+	}
+	// a billion laughs, and a file larger than any list of routers
+	bomb := filepath.Join(t.TempDir(), "bomb.yaml")
+	laughs := "l0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"
+	for i := 1; i < 12; i++ {
+		laughs += fmt.Sprintf("l%d: &l%d [*l%d, *l%d, *l%d, *l%d, *l%d, *l%d, *l%d, *l%d, *l%d, *l%d]\n", i, i, i-1, i-1, i-1, i-1, i-1, i-1, i-1, i-1, i-1, i-1)
+	}
+	huge := filepath.Join(t.TempDir(), "huge.yaml")
+	for p, data := range map[string]string{bomb: laughs + "routers: []\n", huge: "routers: []\n" + strings.Repeat("#", 2<<20)} {
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 	for _, c := range []struct {
 		name string
@@ -29,6 +42,8 @@ func TestRouterSpecs(t *testing.T) {
 		{"cmd and dir", RouterOptions{Kinds: []string{"frr"}, Cmds: []string{"a"}, Dirs: []string{"b"}}, "router 1 (frr): give a command or a directory, not both"},
 		{"bad file", RouterOptions{File: file + ".missing"}, "--routers: open"},
 		{"negative timeout", RouterOptions{Kinds: []string{"frr"}, Timeout: -time.Second}, "--router-timeout must be positive, got -1s"},
+		{"alias bomb", RouterOptions{File: bomb}, "--routers " + bomb + ": YAML aliases expand it beyond its size"},
+		{"huge file", RouterOptions{File: huge}, "--routers: " + huge + ": larger than 1024 KiB"},
 	} {
 		if c.opts.Timeout == 0 {
 			c.opts.Timeout = 10 * time.Second // the flag's default

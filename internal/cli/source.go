@@ -15,7 +15,6 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/bgpnet/kubectl-bgpnet/internal/collect/kube"
-	"github.com/bgpnet/kubectl-bgpnet/internal/collect/sysdump"
 	"github.com/bgpnet/kubectl-bgpnet/internal/model"
 	"github.com/bgpnet/kubectl-bgpnet/internal/snapshot"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -31,12 +30,9 @@ func (g *GlobalOptions) Snapshot(ctx context.Context) (*model.Snapshot, error) {
 	case g.Demo:
 		g.Logger.Debug("using the embedded demo snapshot")
 		return snapshot.Demo()
-	case g.From != "" && sysdump.IsZip(g.From):
-		g.Logger.Debug("reading cilium sysdump", "path", g.From)
-		return sysdump.Read(g.From)
 	case g.From != "":
-		g.Logger.Debug("loading snapshot file", "path", g.From)
-		return snapshot.Load(g.From)
+		g.Logger.Debug("loading snapshot file or sysdump", "path", g.From)
+		return loadFrom(ctx, g.From, g.In)
 	}
 	g.Logger.Debug("collecting from the cluster", "ciliumNamespace", g.CiliumNamespace, "timeout", g.Timeout)
 	return g.collect(ctx)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/bgpnet/kubectl-bgpnet/internal/jsonutil"
 	"github.com/bgpnet/kubectl-bgpnet/internal/model"
+	"github.com/bgpnet/kubectl-bgpnet/internal/safeyaml"
 	"sigs.k8s.io/yaml"
 )
 
@@ -45,10 +46,8 @@ func Decode(r io.Reader, name string) (*model.Snapshot, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, fmt.Errorf("snapshot %s: file is empty", name)
 	}
-	if !json.Valid(data) {
-		if data, err = yaml.YAMLToJSON(data); err != nil {
-			return nil, fmt.Errorf("snapshot %s: neither JSON nor YAML: %w", name, err)
-		}
+	if data, err = safeyaml.ToJSON("snapshot "+name, data); err != nil {
+		return nil, err
 	}
 	var probe struct {
 		SchemaVersion *int `json:"schemaVersion"`

@@ -27,6 +27,9 @@ func TestDecodeErrors(t *testing.T) {
 		{"wrong type", `{"schemaVersion": 1, "nodes": [{"name": "n", "ready": "yes"}]}`, `field nodes.ready: expected bool, got JSON string`},
 		{"bad address", `{"schemaVersion": 1, "nodes": [{"name": "n", "internalIPs": ["999.1.1.1"]}]}`, "999.1.1.1"},
 		{"truncated", `{"schemaVersion": 1, "nodes": [{"name"`, "neither JSON nor YAML"},
+		{"alias bomb", "schemaVersion: 1\nl0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "l1: &l1 [*l0, *l0, *l0, *l0, *l0, *l0, *l0, *l0, *l0, *l0]\n" +
+			"l2: &l2 [*l1, *l1, *l1, *l1, *l1, *l1, *l1, *l1, *l1, *l1]\nl3: &l3 [*l2, *l2, *l2, *l2, *l2, *l2, *l2, *l2, *l2, *l2]\n" +
+			"l4: &l4 [*l3, *l3, *l3, *l3, *l3, *l3, *l3, *l3, *l3, *l3]\nl5: &l5 [*l4, *l4, *l4, *l4, *l4, *l4, *l4, *l4, *l4, *l4]\n", "YAML aliases expand it beyond its size"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

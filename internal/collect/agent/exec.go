@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -79,7 +80,7 @@ func (k KubeExecutor) Exec(ctx context.Context, namespace, pod, container string
 	if err != nil {
 		return nil, nil, fmt.Errorf("exec in %s/%s: %w", namespace, pod, err)
 	}
-	out, errOut := &lockedBuffer{}, &lockedBuffer{}
+	out, errOut := newStdout(), newStderr()
 	err = spdy.StreamWithContext(ctx, remotecommand.StreamOptions{Stdout: out, Stderr: errOut})
 	if err != nil && spdyRefused(err) {
 		// SPDY refused (a proxy, or a server without it): the same exec over WebSocket,
@@ -88,33 +89,75 @@ func (k KubeExecutor) Exec(ctx context.Context, namespace, pod, container string
 		if werr != nil {
 			return nil, nil, fmt.Errorf("exec in %s/%s: %w", namespace, pod, werr)
 		}
-		out, errOut = &lockedBuffer{}, &lockedBuffer{}
+		out, errOut = newStdout(), newStderr()
 		err = ws.StreamWithContext(ctx, remotecommand.StreamOptions{Stdout: out, Stderr: errOut})
 	}
 	// on a timeout the stream goroutines may still be writing: take copies under the lock
+	if out.tooLarge() {
+		return nil, errOut.copy(), fmt.Errorf("exec %v in %s/%s: stdout larger than %d MiB: not read", command, namespace, pod, maxExecStdout>>20)
+	}
 	if err != nil {
 		return out.copy(), errOut.copy(), fmt.Errorf("exec %v in %s/%s: %w", command, namespace, pod, err)
 	}
 	return out.copy(), errOut.copy(), nil
 }
 
+// Bounds of an exec's output: the agent's peers and routes as JSON are a few MiB even
+// on a large cluster; stderr is only read for its message.
+const (
+	maxExecStdout = 64 << 20
+	maxExecStderr = 64 << 10
+)
+
+// errOutputTooLarge fails the stream of an exec whose stdout exceeds its bound.
+var errOutputTooLarge = errors.New("output too large")
+
 // lockedBuffer is a bytes.Buffer safe for the stream goroutines that write it and the
-// caller that reads it after StreamWithContext returned early.
+// caller that reads it after StreamWithContext returned early. It holds at most max
+// bytes: beyond, a head buffer (stderr) drops the rest and says so, any other fails the
+// write and remembers it (stdout: a cut output is never decoded as if whole).
 type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
+	mu      sync.Mutex
+	buf     bytes.Buffer
+	max     int
+	head    bool
+	over    bool
+	dropped int
 }
+
+func newStdout() *lockedBuffer { return &lockedBuffer{max: maxExecStdout} }
+func newStderr() *lockedBuffer { return &lockedBuffer{max: maxExecStderr, head: true} }
 
 func (b *lockedBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if b.max > 0 && b.buf.Len()+len(p) > b.max {
+		if !b.head {
+			b.over = true
+			return 0, errOutputTooLarge
+		}
+		keep := max(b.max-b.buf.Len(), 0)
+		b.buf.Write(p[:keep])
+		b.dropped += len(p) - keep
+		return len(p), nil
+	}
 	return b.buf.Write(p)
 }
 
 func (b *lockedBuffer) copy() []byte {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return bytes.Clone(b.buf.Bytes())
+	out := bytes.Clone(b.buf.Bytes())
+	if b.dropped > 0 {
+		out = fmt.Appendf(out, " … (%d more bytes not kept)", b.dropped)
+	}
+	return out
+}
+
+func (b *lockedBuffer) tooLarge() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.over
 }
 
 // spdyRefused reports whether an exec failed because SPDY itself was refused (a proxy or

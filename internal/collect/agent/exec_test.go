@@ -25,3 +25,30 @@ func TestSPDYRefused(t *testing.T) {
 		}
 	}
 }
+
+func TestLockedBufferBounds(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		b      *lockedBuffer
+		writes []string
+		want   string
+		over   bool
+	}{
+		{"stdout within", &lockedBuffer{max: 8}, []string{"1234", "5678"}, "12345678", false},
+		{"stdout beyond", &lockedBuffer{max: 8}, []string{"1234", "56789"}, "1234", true},
+		{"stderr beyond", &lockedBuffer{max: 8, head: true}, []string{"1234", "56789", "abc"}, "12345678 … (4 more bytes not kept)", false},
+	} {
+		var failed bool
+		for _, w := range c.writes {
+			if n, err := c.b.Write([]byte(w)); err != nil {
+				failed = true
+				if !errors.Is(err, errOutputTooLarge) || n != 0 {
+					t.Errorf("%s: write %d, %v", c.name, n, err)
+				}
+			}
+		}
+		if got := string(c.b.copy()); got != c.want || c.b.tooLarge() != c.over || failed != c.over {
+			t.Errorf("%s: %q over %v (a write failed: %v), want %q over %v", c.name, got, c.b.tooLarge(), failed, c.want, c.over)
+		}
+	}
+}

@@ -38,6 +38,10 @@ type TLSOptions struct {
 	Insecure   bool   // skip verification (testing only)
 }
 
+// MaxMessage bounds one message from the server: a flow with all its labels is a few
+// KiB; a larger message fails the stream (ResourceExhausted) instead of being read.
+const MaxMessage = 1 << 20
+
 // Dial connects to an observer server at addr ("host:port"; a tls:// prefix turns TLS on).
 func Dial(addr string, t TLSOptions) (*grpc.ClientConn, error) {
 	if strings.HasPrefix(addr, "tls://") {
@@ -66,7 +70,7 @@ func Dial(addr string, t TLSOptions) (*grpc.ClientConn, error) {
 		}
 		creds = credentials.NewTLS(cfg)
 	}
-	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(creds))
+	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(creds), grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(MaxMessage)))
 	if err != nil {
 		return nil, fmt.Errorf("connect to Hubble at %s: %w", addr, err)
 	}

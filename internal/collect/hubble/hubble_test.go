@@ -125,3 +125,21 @@ func TestDialTLSErrors(t *testing.T) {
 		t.Error("missing client certificate accepted")
 	}
 }
+
+// TestMessageBound: a message beyond MaxMessage fails the stream with an error that
+// says so; the flows before it were delivered.
+func TestMessageBound(t *testing.T) {
+	huge := tcpFlow(9, "203.0.113.9", "198.51.100.10", 80, flowpb.Verdict_DROPPED, flowpb.DropReason_POLICY_DENIED)
+	huge.Source.Labels = []string{strings.Repeat("x", MaxMessage)}
+	h := testenv.StartHubble(t, append(recorded()[:1], huge))
+	conn, err := Dial(h.Addr, TLSOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	n := 0
+	err = Stream(context.Background(), observerpb.NewObserverClient(conn), Query{}.Request(t0.Add(time.Hour)), func(model.Flow) error { n++; return nil })
+	if err == nil || !strings.Contains(err.Error(), "larger than max") || n != 1 {
+		t.Errorf("after %d flows: %v, want the oversized message refused", n, err)
+	}
+}

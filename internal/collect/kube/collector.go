@@ -28,7 +28,8 @@ import (
 type Options struct {
 	// CiliumNamespace holds the agent, operator and cilium-config (default kube-system).
 	CiliumNamespace string
-	// Timeout bounds each source on its own (default 30s).
+	// Timeout bounds the whole collection (default 30s): discovery gets at most half
+	// of it, and every source ends by the same deadline.
 	Timeout time.Duration
 	// Concurrency bounds how many sources are read at once (default 8).
 	Concurrency int
@@ -109,9 +110,13 @@ func (c *Collector) Read(ctx context.Context) (*model.Snapshot, error) {
 		ciliumPods: map[string][]netip.Prefix{},
 		endpoints:  map[string]*model.ServiceEndpoints{},
 	}
+	// one deadline for everything: a blackhole, a slow server or a trickling body ends
+	// the collection by then, however many requests and pages it takes
+	ctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
+	defer cancel()
 	disc := model.SourceStatus{Name: model.SourceDiscovery}
 	r.progress(disc)
-	notAPI := r.timed(ctx, &disc, r.discover)
+	notAPI := r.timed(ctx, &disc, c.opts.Timeout/2, r.discover)
 	r.progress(disc)
 
 	tasks := []task{
@@ -142,7 +147,7 @@ func (c *Collector) Read(ctx context.Context) (*model.Snapshot, error) {
 	}
 	for i, t := range tasks {
 		g.Go(func() error {
-			r.timed(ctx, &statuses[i], t.fn)
+			r.timed(ctx, &statuses[i], c.opts.Timeout, t.fn)
 			r.progress(statuses[i])
 			return nil
 		})
@@ -160,15 +165,16 @@ func (r *run) progress(st model.SourceStatus) {
 	}
 }
 
-// timed runs one source under its own timeout and classifies the outcome; it returns
-// the error when it shows the endpoint is not a Kubernetes API server.
-func (r *run) timed(parent context.Context, st *model.SourceStatus, fn func(context.Context, *model.SourceStatus) error) *NotAPIServerError {
-	ctx, cancel := context.WithTimeout(parent, r.opts.Timeout)
+// timed runs one source for at most budget (and not beyond parent's deadline) and
+// classifies the outcome; it returns the error when it shows the endpoint is not a
+// Kubernetes API server.
+func (r *run) timed(parent context.Context, st *model.SourceStatus, budget time.Duration, fn func(context.Context, *model.SourceStatus) error) *NotAPIServerError {
+	ctx, cancel := context.WithTimeout(parent, budget)
 	defer cancel()
 	start := time.Now()
 	err := fn(ctx, st)
 	if st.Status == "" || err != nil {
-		st.Status, st.Message = classify(ctx, err, r.opts.Timeout)
+		st.Status, st.Message = classify(ctx, err, budget)
 	}
 	if len(st.ObjectErrors) > 0 && st.Message == "" {
 		st.Message = fmt.Sprintf("%d object(s) could not be decoded", len(st.ObjectErrors))

@@ -38,6 +38,9 @@ type DumpSource struct {
 	// APIVersion is the Cilium API version the objects were written at, if known.
 	APIVersion string
 	Items      []unstructured.Unstructured
+	// Failed counts what the source should hold but could not be read (the status
+	// stays ok, the source shows as partial).
+	Failed int
 }
 
 // dumpSources are the sources a dump can fill, in the order of a live collection.
@@ -70,7 +73,7 @@ func Assemble(d Dump) *model.Snapshot {
 	}
 	for _, name := range dumpSources() {
 		ds, ok := d.Sources[name]
-		st := model.SourceStatus{Name: name, Status: ds.Status, Message: ds.Message, APIVersion: ds.APIVersion}
+		st := model.SourceStatus{Name: name, Status: ds.Status, Message: ds.Message, APIVersion: ds.APIVersion, Failed: ds.Failed}
 		if !ok {
 			st.Status, st.Message = model.StatusSkipped, "not in the "+d.Origin
 		}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 
 	"github.com/bgpnet/kubectl-bgpnet/internal/model"
 )
@@ -21,16 +22,78 @@ func Collect(ctx context.Context, kind, name string, r Runner) model.RouterView 
 	if v.Name == "" {
 		v.Name = kind + " (" + r.Describe() + ")"
 	}
+	ctx, cancel := context.WithCancel(ctx)
+	p := startPrefetch(ctx, r, Commands(kind))
+	defer p.wait()
+	defer cancel() // before the wait: commands no longer needed end now
 	switch kind {
 	case "frr":
-		collectFRR(ctx, r, &v)
+		collectFRR(ctx, p, &v)
 	case "bird":
-		collectBIRD(ctx, r, &v)
+		collectBIRD(ctx, p, &v)
 	default:
 		v.Status, v.Message = model.StatusError, fmt.Sprintf("unknown router kind %q (want frr or bird)", kind)
 	}
 	return v
 }
+
+// maxParallel bounds the commands run at once on one router (sshd refuses many
+// unauthenticated connections at once: MaxStartups).
+const maxParallel = 4
+
+// prefetch runs a router's commands concurrently, at most maxParallel at once, so that
+// reading a router takes about as long as its slowest command instead of the sum of
+// all; Run returns a prefetched output, and runs any other command itself.
+type prefetch struct {
+	Runner
+	results map[Command]*pending
+	wg      sync.WaitGroup
+}
+
+// pending is the outcome of one prefetched command, ready once done is closed.
+type pending struct {
+	done chan struct{}
+	out  []byte
+	err  error
+}
+
+func startPrefetch(ctx context.Context, r Runner, cmds []Command) *prefetch {
+	p := &prefetch{Runner: r, results: map[Command]*pending{}}
+	for _, c := range cmds {
+		p.results[c] = &pending{done: make(chan struct{})}
+	}
+	sem := make(chan struct{}, maxParallel)
+	p.wg.Go(func() { // starts them in order: the summary is never queued behind the rest
+		for _, c := range cmds {
+			pd := p.results[c]
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				pd.err = fmt.Errorf("%s: not run: %w", c, context.Cause(ctx))
+				close(pd.done)
+				continue
+			}
+			p.wg.Go(func() {
+				defer close(pd.done)
+				defer func() { <-sem }()
+				pd.out, pd.err = r.Run(ctx, c)
+			})
+		}
+	})
+	return p
+}
+
+// Run implements Runner.
+func (p *prefetch) Run(ctx context.Context, c Command) ([]byte, error) {
+	if pd, ok := p.results[c]; ok {
+		<-pd.done
+		return pd.out, pd.err
+	}
+	return p.Runner.Run(ctx, c)
+}
+
+// wait waits for the prefetched commands to end.
+func (p *prefetch) wait() { p.wg.Wait() }
 
 // Commands lists the show commands Capture saves for kind (BIRD's per-kernel-protocol
 // exports are added once the protocols are known).

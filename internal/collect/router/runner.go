@@ -126,10 +126,11 @@ func (e Exec) Run(ctx context.Context, c Command) ([]byte, error) {
 	defer cancel()
 	argv := e.argv(c)
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
-	var stderr bytes.Buffer
+	stderr := &head{max: maxStderr}
 	out := &capped{max: max}
-	cmd.Stdout, cmd.Stderr = out, &stderr
+	cmd.Stdout, cmd.Stderr = out, stderr
 	cmd.WaitDelay = time.Second
+	ownGroup(cmd) // on timeout the whole group ends: ssh, sudo, vtysh and what they started
 	err := cmd.Run()
 	switch {
 	case out.over:
@@ -161,10 +162,38 @@ func (c *capped) Write(p []byte) (int, error) {
 	return c.buf.Write(p)
 }
 
+// maxStderr bounds the standard error kept of a command: enough for its message.
+const maxStderr = 64 << 10
+
+// head keeps the first max bytes written to it and says when more came; it never
+// fails a write, so that a chatty command is not killed for its stderr.
+type head struct {
+	buf     bytes.Buffer
+	max     int
+	dropped int64
+}
+
+func (h *head) Write(p []byte) (int, error) {
+	keep := min(len(p), h.max-h.buf.Len())
+	h.buf.Write(p[:keep])
+	h.dropped += int64(len(p) - keep)
+	return len(p), nil
+}
+
+func (h *head) String() string {
+	if h.dropped > 0 {
+		return fmt.Sprintf("%s … (%d more bytes of stderr not kept)", h.buf.String(), h.dropped)
+	}
+	return h.buf.String()
+}
+
 func firstLine(s string) string {
 	line, _, _ := strings.Cut(s, "\n")
 	return line
 }
+
+// maxSaved bounds a saved output read by Dir.
+const maxSaved = 64 << 20
 
 // Dir reads saved outputs (written by `kubectl bgpnet router capture DIR`).
 type Dir struct{ Path string }
@@ -182,9 +211,12 @@ func (d Dir) Run(_ context.Context, c Command) ([]byte, error) {
 		return nil, fmt.Errorf("%s: %w", c, err)
 	}
 	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, 64<<20))
-	if err != nil {
+	b, err := io.ReadAll(io.LimitReader(f, maxSaved+1))
+	switch {
+	case err != nil:
 		return nil, fmt.Errorf("%s: read %s: %w", c, c.FileName(), err)
+	case len(b) > maxSaved:
+		return nil, fmt.Errorf("%s: %s is larger than %d MiB: not read", c, c.FileName(), maxSaved>>20)
 	}
 	return b, nil
 }

@@ -35,6 +35,9 @@ func wanted(base string) bool {
 	return slices.Contains(peerOutputs, base) || slices.Contains(routeOutputs["ipv4"], base) || slices.Contains(routeOutputs["ipv6"], base)
 }
 
+// maxCmdOutput bounds one command output read from a bugtool archive.
+const maxCmdOutput = 16 << 20
+
 // maxTarEntries bounds the entries of one bugtool archive (a real one has a few hundred).
 const maxTarEntries = 20_000
 
@@ -118,8 +121,9 @@ func (a *archive) bugtoolAgent(f file) (peers []model.AgentPeer, routes []model.
 	if err != nil {
 		return nil, nil, "", fmt.Errorf("%s: not a gzip archive: %w", name, err)
 	}
-	// the decompressed stream is bounded like an entry of the zip
-	tr := tar.NewReader(io.LimitReader(gz, a.limits.Entry))
+	// the decompressed stream is bounded like an entry of the zip, and counts against
+	// the archive's total
+	tr := tar.NewReader(a.bounded(gz, int64(len(data))))
 	found := map[string][]byte{}
 	for i := 0; ; i++ {
 		if i == maxTarEntries {
@@ -130,15 +134,18 @@ func (a *archive) bugtoolAgent(f file) (peers []model.AgentPeer, routes []model.
 			break
 		}
 		if err != nil {
-			return nil, nil, "", fmt.Errorf("%s: %w (truncated, or beyond %s decompressed)", name, err, size(a.limits.Entry))
+			return nil, nil, "", fmt.Errorf("%s: %w", name, err)
 		}
 		base := path.Base(h.Name)
 		if h.Typeflag != tar.TypeReg || !wanted(base) || path.Base(path.Dir(h.Name)) != "cmd" {
 			continue
 		}
-		body, err := io.ReadAll(io.LimitReader(tr, 16<<20))
-		if err != nil {
+		body, err := io.ReadAll(io.LimitReader(tr, maxCmdOutput+1))
+		switch {
+		case err != nil:
 			return nil, nil, "", fmt.Errorf("%s: %s: %w", name, h.Name, err)
+		case len(body) > maxCmdOutput:
+			return nil, nil, "", fmt.Errorf("%s: %s: larger than %s: not read", name, h.Name, size(maxCmdOutput))
 		}
 		found[base] = body
 	}

@@ -66,6 +66,7 @@ func (a *archive) addFlows(s *model.Snapshot) {
 		st.Status = model.StatusOK
 		st.Message = fmt.Sprintf("%d flows in %d hubble-flows files (what each agent's Hubble still had), %d dropped from or to a VIP", seen, len(read), len(s.Flows))
 		if len(failed) > 0 {
+			st.Failed = len(failed) // partial: some agents' flows are missing
 			st.Message += "; not read: " + strings.Join(failed, "; ")
 		}
 	}

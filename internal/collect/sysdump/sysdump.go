@@ -22,8 +22,8 @@ import (
 
 	"github.com/bgpnet/kubectl-bgpnet/internal/collect/kube"
 	"github.com/bgpnet/kubectl-bgpnet/internal/model"
+	"github.com/bgpnet/kubectl-bgpnet/internal/safeyaml"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"sigs.k8s.io/yaml"
 )
 
 // Limits bound what is read from an archive.
@@ -32,24 +32,22 @@ type Limits struct {
 	Entries int
 	// Entry is the most bytes one entry may decompress to.
 	Entry int64
-	// Total is the most bytes read from all entries together.
+	// Total is the most bytes decompressed from all entries together, the gzip
+	// archives inside them included.
 	Total int64
+	// Ratio bounds what an entry or a gzip archive inside one may decompress to:
+	// Ratio times its compressed size (at least 16 MiB). 0 means no bound.
+	Ratio int64
 }
 
 // DefaultLimits fit a sysdump of a few thousand nodes: its largest files (pods,
 // endpoint slices) are tens of MiB.
-var DefaultLimits = Limits{Entries: 200_000, Entry: 256 << 20, Total: 1 << 30}
+// YAML compresses 5–20 times; a zip bomb 1000 times.
+var DefaultLimits = Limits{Entries: 200_000, Entry: 256 << 20, Total: 1 << 30, Ratio: 200}
 
-// IsZip reports whether the file at p starts like a zip archive.
-func IsZip(p string) bool {
-	f, err := os.Open(p)
-	if err != nil {
-		return false
-	}
-	defer f.Close()
-	magic := make([]byte, 4)
-	_, err = io.ReadFull(f, magic)
-	return err == nil && bytes.Equal(magic, []byte("PK\x03\x04"))
+// IsZip reports whether head, the first bytes of a file, start a zip archive.
+func IsZip(head []byte) bool {
+	return bytes.HasPrefix(head, []byte("PK\x03\x04"))
 }
 
 // Read reads the sysdump at p.
@@ -132,18 +130,54 @@ func (a *archive) readEntry(f *zip.File) ([]byte, error) {
 		return nil, fmt.Errorf("%s: %w", f.Name, err)
 	}
 	defer rc.Close()
-	limit := min(a.limits.Entry, a.limits.Total-a.read)
-	data, err := io.ReadAll(io.LimitReader(rc, limit+1))
-	a.read += int64(len(data))
-	switch {
-	case err != nil:
+	b := a.bounded(rc, int64(f.CompressedSize64))
+	var buf bytes.Buffer
+	buf.Grow(int(min(int64(f.UncompressedSize64), b.limit)) + 1) // one allocation, not doubling up to the limit
+	if _, err := buf.ReadFrom(b); err != nil {
 		return nil, fmt.Errorf("%s: %w", f.Name, err)
-	case int64(len(data)) > limit && limit < a.limits.Entry:
-		return nil, fmt.Errorf("%s: the archive decompresses to more than %s in all: refusing to read further", f.Name, size(a.limits.Total))
-	case int64(len(data)) > limit:
-		return nil, fmt.Errorf("%s: decompresses to more than %s (its header said %d bytes)", f.Name, size(a.limits.Entry), f.UncompressedSize64)
 	}
-	return data, nil
+	return buf.Bytes(), nil
+}
+
+// ratioFloor is what any entry may decompress to, whatever its compression ratio.
+const ratioFloor = 16 << 20
+
+// bounded counts what r decompresses from compressed bytes against the limits: the
+// entry's, what is left of the archive's total, and Ratio times the compressed size.
+// Beyond the first it fails with an error saying which.
+func (a *archive) bounded(r io.Reader, compressed int64) *boundedReader {
+	b := &boundedReader{r: r, a: a, limit: a.limits.Entry, why: "decompresses to more than " + size(a.limits.Entry)}
+	if rest := a.limits.Total - a.read; rest < b.limit {
+		b.limit, b.why = max(rest, 0), "the archive decompresses to more than "+size(a.limits.Total)+" in all: refusing to read further"
+	}
+	if a.limits.Ratio > 0 {
+		if r := max(a.limits.Ratio*compressed, ratioFloor); r < b.limit {
+			b.limit, b.why = r, fmt.Sprintf("decompresses to more than %d times its %s compressed (a zip bomb?): refusing it", a.limits.Ratio, size(compressed))
+		}
+	}
+	return b
+}
+
+// boundedReader is the reader of bounded.
+type boundedReader struct {
+	r     io.Reader
+	a     *archive
+	n     int64
+	limit int64
+	why   string
+}
+
+func (b *boundedReader) Read(p []byte) (int, error) {
+	if left := b.limit - b.n + 1; int64(len(p)) > left {
+		p = p[:left] // one byte more than allowed tells that there is more
+	}
+	n, err := b.r.Read(p)
+	b.n += int64(n)
+	b.a.read += int64(n)
+	if b.n > b.limit {
+		return n, errors.New(b.why)
+	}
+	return n, err
 }
 
 // size renders a byte count in KiB or MiB.
@@ -263,9 +297,9 @@ func (a *archive) objects(f *zip.File) ([]unstructured.Unstructured, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, fmt.Errorf("%s: empty file", name)
 	}
-	j, err := yaml.YAMLToJSON(data)
+	j, err := safeyaml.ToJSON(name, data)
 	if err != nil {
-		return nil, fmt.Errorf("%s: not valid YAML: %w", name, err)
+		return nil, err
 	}
 	if bytes.Equal(bytes.TrimSpace(j), []byte("null")) {
 		return nil, fmt.Errorf("%s: no object in it", name)
@@ -394,6 +428,7 @@ func (a *archive) inferDaemonSets(d *kube.Dump) {
 	pods, err := a.pods()
 	if err != nil {
 		ds.Message += "; kube-proxy and k3s ServiceLB could not be seen: " + err.Error()
+		ds.Failed++ // partial: whether they run is not known
 		d.Sources[model.SourceDaemonSets] = ds
 		return
 	}

@@ -8,8 +8,12 @@ import (
 	"bytes"
 	"compress/gzip"
 	"fmt"
+	"io"
+	"math/rand/v2"
+	goruntime "runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/bgpnet/kubectl-bgpnet/internal/model"
 	"github.com/bgpnet/kubectl-bgpnet/internal/testenv"
@@ -304,7 +308,7 @@ func TestReadSysdumpFlows(t *testing.T) {
 		t.Fatal(err)
 	}
 	st, _ := s.Source(model.SourceHubble)
-	if st.Status != model.StatusOK || st.Count != 1 || !strings.Contains(st.Message, "3 flows in 1 hubble-flows files") ||
+	if st.Status != model.StatusOK || st.Count != 1 || st.Failed != 1 || st.Display() != "partial" || !strings.Contains(st.Message, "3 flows in 1 hubble-flows files") ||
 		!strings.Contains(st.Message, "not read: hubble-flows-cilium-d3e4f-"+testenv.SysdumpTime+".json: no line is a Hubble flow") {
 		t.Errorf("hubble source: %+v", st)
 	}
@@ -397,5 +401,130 @@ func TestReadSysdumpAgents(t *testing.T) {
 	}
 	if r, _ := s.Source(model.SourceAgentRoutes); r.Status != model.StatusOK || r.Count != 2 || !strings.Contains(r.Message, "from 1 of 4") {
 		t.Errorf("agent routes: %+v", r)
+	}
+}
+
+// repeated streams n bytes of chunk repeated into w, without holding them.
+func repeated(t *testing.T, w io.Writer, chunk string, n int) {
+	t.Helper()
+	buf := []byte(strings.Repeat(chunk, 64<<10/len(chunk)))
+	for n > 0 {
+		k := min(n, len(buf))
+		if _, err := w.Write(buf[:k]); err != nil {
+			t.Fatal(err)
+		}
+		n -= k
+	}
+}
+
+// bombZip is the sysdump of files plus one member streamed by write, deflated.
+func bombZip(t *testing.T, fs map[string][]byte, name string, write func(io.Writer)) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	zw := zip.NewWriter(&b)
+	for n, data := range fs {
+		w, err := zw.Create("cilium-sysdump-" + testenv.SysdumpTime + "/" + n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.Write(data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w, err := zw.CreateHeader(&zip.FileHeader{Name: "cilium-sysdump-" + testenv.SysdumpTime + "/" + name, Method: zip.Deflate})
+	if err != nil {
+		t.Fatal(err)
+	}
+	write(w)
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// TestReadSysdumpBombs: members that expand far beyond their size fail their source
+// within seconds and a bounded amount of memory; the rest of the sysdump is read.
+func TestReadSysdumpBombs(t *testing.T) {
+	if testing.Short() {
+		t.Skip("compresses 500 MiB")
+	}
+	pods := "k8s-pods-" + testenv.SysdumpTime + ".yaml"
+	laughs := "apiVersion: v1\nkind: PodList\nl0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"
+	for i := 1; len(laughs) < 1<<20; i++ {
+		laughs += fmt.Sprintf("l%d: &l%d [*l%d, *l%d, *l%d, *l%d, *l%d, *l%d, *l%d, *l%d, *l%d, *l%d]\n", i, i, i-1, i-1, i-1, i-1, i-1, i-1, i-1, i-1, i-1, i-1)
+	}
+	agentPods, err := testenv.SysdumpYAML(&corev1.PodList{Items: []corev1.Pod{
+		{ObjectMeta: metav1.ObjectMeta{Namespace: "cilium", Name: "cilium-a1b2c"}, Spec: corev1.PodSpec{NodeName: "n1"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name   string
+		member string
+		write  func(io.Writer)
+		source string
+		want   string
+	}{
+		{"250 MiB of YAML in a 250 KB member", pods, func(w io.Writer) {
+			_, _ = io.WriteString(w, "apiVersion: v1\nkind: PodList\nitems:\n")
+			repeated(t, w, "- {}\n", 250<<20)
+		}, model.SourceDaemonSets, "decompresses to more than 200 times its"},
+		{"1 MiB of aliases", pods, func(w io.Writer) { _, _ = io.WriteString(w, laughs) },
+			model.SourceDaemonSets, pods + ": YAML aliases expand it beyond its size"},
+		{"250 MiB inside a bugtool archive", "cilium-bugtool-cilium-a1b2c-" + testenv.SysdumpTime + ".tar.gz", func(w io.Writer) {
+			gz, _ := gzip.NewWriterLevel(w, gzip.BestCompression)
+			tw := tar.NewWriter(gz)
+			_ = tw.WriteHeader(&tar.Header{Name: "cilium-bugtool-x/junk", Mode: 0o644, Size: 250 << 20, Typeflag: tar.TypeReg})
+			repeated(t, tw, "\x00", 250<<20)
+			_ = tw.Close()
+			_ = gz.Close()
+		}, model.SourceAgents, "decompresses to more than 200 times its"},
+		{"a command output beyond 16 MiB", "cilium-bugtool-cilium-a1b2c-" + testenv.SysdumpTime + ".tar.gz", func(w io.Writer) {
+			gz := gzip.NewWriter(w)
+			tw := tar.NewWriter(gz)
+			_ = tw.WriteHeader(&tar.Header{Name: "cilium-bugtool-x/cmd/" + peerOutputs[0], Mode: 0o644, Size: 17 << 20, Typeflag: tar.TypeReg})
+			noise := make([]byte, 17<<20) // does not compress: only the size limit applies
+			for i := range noise {
+				noise[i] = "0123456789abcdef"[rand.IntN(16)]
+			}
+			_, _ = tw.Write(noise)
+			_ = tw.Close()
+			_ = gz.Close()
+		}, model.SourceAgents, "larger than 16 MiB: not read"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fs := files(t, false, "quay.io/cilium/cilium:v1.19.2")
+			if tc.source == model.SourceAgents {
+				fs[pods] = agentPods
+			} else {
+				delete(fs, pods)
+			}
+			data := bombZip(t, fs, tc.member, tc.write)
+			goruntime.GC()
+			var before, after goruntime.MemStats
+			goruntime.ReadMemStats(&before)
+			start := time.Now()
+			s, err := read(t, data, DefaultLimits)
+			elapsed := time.Since(start)
+			goruntime.ReadMemStats(&after)
+			t.Logf("%d KiB zip: read in %s, %d MiB allocated", len(data)>>10, elapsed.Round(time.Millisecond), (after.TotalAlloc-before.TotalAlloc)>>20)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 160<<20 || elapsed > 10*time.Second {
+				t.Errorf("took %s and allocated %d MiB", elapsed, alloc>>20)
+			}
+			st, _ := s.Source(tc.source)
+			msg := st.Message
+			if tc.source == model.SourceAgents && len(s.Agents) == 1 {
+				msg = s.Agents[0].Message // the source names the agent, the agent the cause
+			}
+			if st.Display() == "ok" || !strings.Contains(msg, tc.want) {
+				t.Errorf("source %s: %s %q, want %q", tc.source, st.Display(), msg, tc.want)
+			}
+			if nodes, _ := s.Source(model.SourceNodes); nodes.Status != model.StatusOK || len(s.Nodes) != 2 {
+				t.Errorf("the other files are still read: %+v", nodes)
+			}
+		})
 	}
 }

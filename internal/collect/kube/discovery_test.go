@@ -19,12 +19,10 @@ import (
 
 const versionJSON = `{"major":"1","minor":"36","gitVersion":"v1.36.4"}`
 
-// collectFrom reads a collection from an HTTP server on 127.0.0.1 answering with h.
-func collectFrom(t *testing.T, h http.HandlerFunc) (*model.Snapshot, error) {
+// clientsFor are the clients of a test server at host.
+func clientsFor(t *testing.T, host string) (kubernetes.Interface, dynamic.Interface) {
 	t.Helper()
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	cfg := &rest.Config{Host: srv.URL}
+	cfg := &rest.Config{Host: host, QPS: 1000, Burst: 1000}
 	core, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -33,6 +31,15 @@ func collectFrom(t *testing.T, h http.HandlerFunc) (*model.Snapshot, error) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return core, dyn
+}
+
+// collectFrom reads a collection from an HTTP server on 127.0.0.1 answering with h.
+func collectFrom(t *testing.T, h http.HandlerFunc) (*model.Snapshot, error) {
+	t.Helper()
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	core, dyn := clientsFor(t, srv.URL)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	return New(core, dyn, Options{Timeout: 5 * time.Second}).Read(ctx)

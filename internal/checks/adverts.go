@@ -24,6 +24,7 @@ func advertChecks() []Check {
 	return []Check{
 		{
 			ID: "advert-label-selector-mismatch", Title: "PeerConfig families and Advertisements do not select each other", Severity: Error, Layer: LayerAdverts,
+			Also:  []SeverityCase{{Warning, "an Advertisement is selected by no PeerConfig family (nothing refers to it; the peers are not affected)"}},
 			Needs: advSources, Versions: "1.16+ (BGPv2)",
 			Detects: "a PeerConfig family whose advertisements selector matches no CiliumBGPAdvertisement, or an Advertisement no family selects",
 			Fixes:   "label the Advertisement with the labels the family selects (or fix the selector)",
@@ -36,6 +37,7 @@ References: docs bgp-control-plane-v2.rst (Address Families) ; https://github.co
 		},
 		{
 			ID: "peerconfig-missing-or-no-advertisements", Title: "A peer uses the default PeerConfig, a missing one, or one that advertises nothing", Severity: Error, Layer: LayerAdverts,
+			Also:  []SeverityCase{{Warning, "a peer has no peerConfigRef or a family has no advertisements selector (defaults apply; nothing is advertised there)"}},
 			Needs: advSources, Versions: "1.16+ (condition 1.17+)",
 			Detects: "peers without peerConfigRef, peerConfigRefs to missing PeerConfigs, PeerConfig families without advertisements",
 			Fixes:   "create the PeerConfig, add peerConfigRef, add an advertisements selector to the family",
@@ -83,6 +85,7 @@ References: https://github.com/cilium/cilium/pull/31181 ; https://github.com/cil
 		},
 		{
 			ID: "loadbalancerclass-mismatch", Title: "A Service's loadBalancerClass is not handled by Cilium BGP", Severity: Warning, Layer: LayerAdverts,
+			Also:  []SeverityCase{{Info, "the class is io.cilium/l2-announcer or io.cilium/node, which are Cilium's own"}},
 			Needs: []string{model.SourceServices}, Uses: []string{model.SourceAdvertisements}, Versions: "1.13+",
 			Detects: "LoadBalancer Services whose loadBalancerClass is neither unset nor io.cilium/bgp-control-plane",
 			Fixes:   "recreate the Service without loadBalancerClass (the field is immutable)",
@@ -95,6 +98,7 @@ References: docs lb-ipam.rst (LoadBalancerClass) ; docs bgp-control-plane-v2.rst
 		},
 		{
 			ID: "etp-local-withdrawal", Title: "externalTrafficPolicy Local leaves a VIP without advertising node", Severity: Error, Layer: LayerAdverts,
+			Also:  []SeverityCase{{Warning, "some nodes with endpoints still advertise the VIP (capacity, not reachability, is lost)"}},
 			Needs: []string{model.SourceServices, model.SourceEndpointSlices, model.SourceNodes}, Uses: []string{model.SourceClusterConfigs, model.SourcePeeringPolicies, model.SourceAdvertisements},
 			Versions: "1.14+ (bugs 1.17–1.19)",
 			Detects:  "eTP=Local Services whose ready endpoints run on no (or not only on) BGP-selected nodes",

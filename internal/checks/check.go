@@ -5,6 +5,8 @@
 package checks
 
 import (
+	"strings"
+
 	"github.com/bgpnet/kubectl-bgpnet/internal/fix"
 	"github.com/bgpnet/kubectl-bgpnet/internal/model"
 )
@@ -51,6 +53,34 @@ const (
 // Layers lists the layers in print order.
 var Layers = []Layer{LayerVersion, LayerNodes, LayerSessions, LayerAdverts, LayerLBIPAM, LayerL2, LayerDatapath, LayerObservability}
 
+// SeverityCase is a severity a check uses besides its default, and when.
+type SeverityCase struct {
+	Severity Severity
+	When     string
+}
+
+// Severities lists the check's severities: the default, then the declared cases.
+func (c Check) Severities() []Severity {
+	out := []Severity{c.Severity}
+	for _, a := range c.Also {
+		out = append(out, a.Severity)
+	}
+	return out
+}
+
+// SeverityText describes the check's severities for --list, --explain and the docs:
+// "error (warning when …; info when …)".
+func (c Check) SeverityText() string {
+	if len(c.Also) == 0 {
+		return string(c.Severity)
+	}
+	parts := make([]string, len(c.Also))
+	for i, a := range c.Also {
+		parts[i] = string(a.Severity) + " when " + a.When
+	}
+	return string(c.Severity) + " (" + strings.Join(parts, "; ") + ")"
+}
+
 // Check is one diagnosis.
 type Check struct {
 	// ID is stable forever; catalogue modes use the catalogue's kebab-case id.
@@ -58,7 +88,10 @@ type Check struct {
 	Title string
 	// Severity is the default severity of the check's findings.
 	Severity Severity
-	Layer    Layer
+	// Also are the other severities a finding of this check may carry, each with the
+	// case that calls for it; a finding never carries a severity not declared here.
+	Also  []SeverityCase
+	Layer Layer
 	// Needs are sources that must be ok; Uses may also be not-installed (no such
 	// objects). Any other status skips the check with that reason. Optional sources are
 	// read when they were (the agents' live view); the check itself handles their

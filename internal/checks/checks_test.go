@@ -60,6 +60,10 @@ var cases = []struct {
 		s.Cilium.Version = "1.17.3"
 		s.Cilium.Config.EnableIPv4 = ptr(false)
 	}, subject: "CiliumBGPNodeConfig/n1", want: []string{"cannot start"}},
+	{id: "router-id-missing-or-duplicate", name: "IPv6-only, version unknown", mutate: func(s *model.Snapshot) {
+		s.Cilium.Version = ""
+		s.Cilium.Config.EnableIPv4 = ptr(false)
+	}, subject: "CiliumBGPNodeConfig/n1", sev: Warning, want: []string{"the agent version is unknown"}},
 	{id: "address-family-disabled-in-cilium", mutate: func(s *model.Snapshot) { s.Cilium.Config.EnableIPv6 = ptr(false) },
 		subject: "Cluster/ipv6", want: []string{"2001:db8:100::/120", "--set ipv6.enabled=true"}},
 	{id: "kube-proxy-coexistence", mutate: func(s *model.Snapshot) {
@@ -224,6 +228,8 @@ var cases = []struct {
 		subject: "Cluster/ipam", want: []string{`IPAM mode "multi-pool"`, "advertisementType: CiliumPodIPPool"}},
 	{id: "loadbalancerclass-mismatch", mutate: func(s *model.Snapshot) { s.Services[0].LoadBalancerClass = ptr("metallb") },
 		subject: "Service/web/app", want: []string{`loadBalancerClass "metallb"`, "kubectl replace --force"}},
+	{id: "loadbalancerclass-mismatch", name: "node IPAM", mutate: func(s *model.Snapshot) { s.Services[0].LoadBalancerClass = ptr("io.cilium/node") },
+		subject: "Service/web/app", sev: Info, want: []string{"node IPAM"}},
 	{id: "etp-local-withdrawal", name: "no BGP node", mutate: func(s *model.Snapshot) {
 		s.Services[0].ExternalTrafficPolicy = "Local"
 		s.Services[0].Endpoints.ReadyByNode = map[string]int{"n3": 2}
@@ -255,6 +261,13 @@ var cases = []struct {
 	{id: "lbipam-pool-exhausted", name: "condition", mutate: func(s *model.Snapshot) {
 		s.Pools[0].Conditions = []metav1.Condition{{Type: "cilium.io/IPsAvailable", Status: metav1.ConditionUnknown, Message: "0"}}
 	}, subject: "CiliumLoadBalancerIPPool/pool", want: []string{"IPsAvailable"}},
+	{id: "lbipam-pool-exhausted", name: "90 % used", mutate: func(s *model.Snapshot) {
+		s.Pools[0].Blocks = []model.PoolBlock{{Start: ptr(addr("198.51.100.10")), Stop: ptr(addr("198.51.100.19"))}}
+		s.Services[0].Ingress = nil
+		for i := 10; i < 19; i++ {
+			s.Services[0].Ingress = append(s.Services[0].Ingress, model.IngressIP{IP: fmt.Sprintf("198.51.100.%d", i)})
+		}
+	}, subject: "CiliumLoadBalancerIPPool/pool", sev: Warning, want: []string{"9 of 10"}},
 	{id: "lbipam-pool-conflict", name: "computed", mutate: func(s *model.Snapshot) {
 		s.Pools = append(s.Pools, model.LBPool{ObjectMeta: cilium(model.KindLBPool, "other", nil), Blocks: []model.PoolBlock{{CIDR: ptr(pfx("198.51.100.128/25"))}}})
 	}, subject: "CiliumLoadBalancerIPPool/", want: []string{"overlaps block"}},
@@ -271,6 +284,8 @@ var cases = []struct {
 		s.Pools[0].Disabled = true
 		s.Services[0].Ingress = nil
 	}, subject: "CiliumLoadBalancerIPPool/pool", sev: Error, want: []string{"only pool for 1 pending Service", `"disabled":false`}},
+	{id: "lbipam-pool-disabled", name: "nobody waits", mutate: func(s *model.Snapshot) { s.Pools[0].Disabled = true },
+		subject: "CiliumLoadBalancerIPPool/pool", sev: Info, want: []string{"pool pool is disabled"}},
 	{id: "lbipam-first-last-ip", name: "unset", mutate: func(s *model.Snapshot) { s.Pools[0].AllowFirstLastIPs = "" },
 		subject: "CiliumLoadBalancerIPPool/pool", sev: Info, want: []string{"first and last address"}},
 	{id: "lbipam-first-last-ip", name: "network address handed out", mutate: func(s *model.Snapshot) {
@@ -350,6 +365,8 @@ var cases = []struct {
 	{id: "competing-lb-ipam-controllers", name: "foreign IP", mutate: func(s *model.Snapshot) {
 		s.Services[0].Ingress = []model.IngressIP{{IP: "203.0.113.50"}}
 	}, subject: "Service/web/app", want: []string{"lies in no CiliumLoadBalancerIPPool"}},
+	{id: "competing-lb-ipam-controllers", name: "default-lb-service-ipam", mutate: func(s *model.Snapshot) { s.Cilium.Config.DefaultLBServiceIP = "nodeipam" },
+		subject: "Cluster/lb-ipam", sev: Info, want: []string{`default-lb-service-ipam is "nodeipam"`}},
 	{id: "lb-pool-overlaps-connected-subnet", mutate: func(s *model.Snapshot) {
 		s.Pools[0].Blocks = []model.PoolBlock{{CIDR: ptr(pfx("192.168.1.240/28"))}}
 		s.Services[0].Ingress = []model.IngressIP{{IP: "192.168.1.241"}}
@@ -374,6 +391,10 @@ var cases = []struct {
 	{id: "l2-ipv6-ndp-gaps", name: "NDP off", mutate: func(s *model.Snapshot) { addL2(s, true) },
 		subject: "Service/web/app", sev: Error, want: []string{"enable-ipv6-ndp", "--set-string extraConfig.enable-ipv6-ndp=true"}},
 	// live state
+	{id: "l2-ipv6-ndp-gaps", name: "NDP off, version unknown", mutate: func(s *model.Snapshot) {
+		addL2(s, true)
+		s.Cilium.Version = ""
+	}, subject: "Service/web/app", sev: Warning, want: []string{"the agent version is unknown"}},
 	{id: "cilium-does-not-install-learned-routes", mutate: func(s *model.Snapshot) {
 		s.BGP.NodeConfigs[0].Status[0].Peers[0].RouteCount = []model.RouteCount{{AFI: "ipv4", SAFI: "unicast", Received: 3, Advertised: 2}}
 	}, subject: "Cluster/bgp-control-plane", sev: Warning, want: []string{"node n1, peer rtr4: 3 routes received", "depends on the router routing the PodCIDRs"}},
@@ -549,6 +570,38 @@ func TestChecks(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A finding carries its check's default severity or one the check declares (Also),
+// so --list tells the truth and the Prometheus series per severity stay stable; every
+// declared case is reached by some case above.
+func TestFindingSeverityIsDeclared(t *testing.T) {
+	used := map[string]map[Severity]bool{}
+	for _, tc := range cases {
+		s := healthy()
+		tc.mutate(s)
+		s.Normalize()
+		for _, f := range Run(s, All()).Findings {
+			c, _ := Lookup(f.ID)
+			if !slices.Contains(c.Severities(), f.Severity) {
+				t.Errorf("%s (case %s/%s): finding of severity %s, the check declares %s", f.ID, tc.id, tc.name, f.Severity, c.SeverityText())
+			}
+			if used[f.ID] == nil {
+				used[f.ID] = map[Severity]bool{}
+			}
+			used[f.ID][f.Severity] = true
+		}
+	}
+	for _, c := range All() {
+		for _, a := range c.Also {
+			if a.Severity == c.Severity || a.When == "" {
+				t.Errorf("%s: declared case %+v repeats the default or says not when", c.ID, a)
+			}
+			if !used[c.ID][a.Severity] {
+				t.Errorf("%s: no case reaches its declared severity %s (%s)", c.ID, a.Severity, a.When)
+			}
+		}
 	}
 }
 

@@ -16,6 +16,7 @@ func datapathChecks() []Check {
 	return []Check{
 		{
 			ID: "native-routing-cidr-masquerade", Title: "Native routing with masquerading but a missing or too narrow native-routing CIDR", Severity: Error, Layer: LayerDatapath,
+			Also:  []SeverityCase{{Warning, "only IPv6 lacks its native-routing CIDR, or pod traffic leaves the CIDR (the agent still starts)"}},
 			Needs: []string{model.SourceCiliumConfig, model.SourceNodes}, Versions: "all",
 			Detects: "routing-mode native + masquerading without ipv4/ipv6-native-routing-cidr, or one that does not cover every PodCIDR",
 			Fixes:   "`--set ipv4NativeRoutingCIDR=<the prefix covering all PodCIDRs>` (computed)",

@@ -18,6 +18,7 @@ func liveChecks() []Check {
 	return []Check{
 		{
 			ID: "cilium-does-not-install-learned-routes", Title: "Routes learned over BGP are not used by Cilium", Severity: Info, Layer: LayerSessions,
+			Also:  []SeverityCase{{Warning, "routes are received with native routing and autoDirectNodeRoutes off (the pods' return path may rely on them)"}},
 			Needs: []string{model.SourceCiliumConfig, model.SourceNodes}, Uses: []string{model.SourceNodeConfigs}, Optional: []string{model.SourceAgents}, Versions: "all (inbound rejected 1.16+)",
 			Detects: "sessions that receive routes, while native routing relies on the router for pod traffic between nodes",
 			Fixes:   "route PodCIDRs through the router (nodes default-route to it), autoDirectNodeRoutes on one L2, or tunnel mode",

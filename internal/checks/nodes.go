@@ -16,6 +16,7 @@ func nodeChecks() []Check {
 	return []Check{
 		{
 			ID: "nodeselector-matches-no-node", Title: "A BGP configuration selects no node", Severity: Error, Layer: LayerNodes,
+			Also:  []SeverityCase{{Warning, "the operator's NoMatchingNode condition is stale (the selector matches nodes in this snapshot)"}},
 			Needs: []string{model.SourceNodes}, Uses: []string{model.SourceClusterConfigs, model.SourcePeeringPolicies}, Versions: "all (condition 1.17+)",
 			Detects: "a CiliumBGPClusterConfig or CiliumBGPPeeringPolicy whose nodeSelector matches no node (or condition cilium.io/NoMatchingNode)",
 			Fixes:   "label the intended nodes, or correct the nodeSelector",

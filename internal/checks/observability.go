@@ -25,6 +25,7 @@ type dropCheck struct {
 func observabilityChecks() []Check {
 	out := []Check{{
 		ID: "hubble-relay-unavailable", Title: "Flows could not be read from Hubble", Severity: Warning, Layer: LayerObservability,
+		Also:  []SeverityCase{{Info, "Hubble is not installed (nothing was expected)"}},
 		Needs: []string{model.SourceCiliumConfig}, Versions: "all",
 		Detects: "hubble-relay missing, unreachable, forbidden or timing out while doctor looks for drops",
 		Fixes:   "`--set hubble.enabled=true --set hubble.relay.enabled=true`, or pass --hubble-server",

@@ -59,6 +59,7 @@ References: https://github.com/cilium/cilium/pull/25708 ; https://github.com/cil
 		},
 		{
 			ID: "md5-secret-missing-or-misplaced", Title: "The TCP-MD5 secret of a PeerConfig cannot be resolved", Severity: Error, Layer: LayerSessions,
+			Also:  []SeverityCase{{Warning, "on 1.19.2, whose MissingAuthSecret condition can be a false positive"}},
 			Needs: []string{model.SourcePeerConfigs}, Uses: []string{model.SourceCiliumConfig},
 			Versions: "1.14+ (condition 1.17+; false positive in 1.19.2)",
 			Detects:  "PeerConfigs with authSecretRef whose condition MissingAuthSecret is true, or with no bgp-secrets-namespace configured",

@@ -16,6 +16,7 @@ func sessionChecks() []Check {
 		reconcileCheck(),
 		{
 			ID: "session-not-established", Title: "A BGP session is not established", Severity: Error, Layer: LayerSessions,
+			Also:  []SeverityCase{{Warning, "the session's state is unknown: no status and no answer from the agent"}},
 			Needs: []string{model.SourceNodes, model.SourceNodeConfigs, model.SourceCiliumConfig}, Uses: []string{model.SourcePeerConfigs, model.SourceClusterConfigs}, Optional: []string{model.SourceAgents, model.SourceRouters},
 			Versions: "1.16+ (BGPv2 status; any version through the agents)",
 			Detects:  "a peer whose CiliumBGPNodeConfig status (or, where there is none, the agent's live answer) is not established, with the likely causes ranked from the evidence",
@@ -34,6 +35,7 @@ References: docs bgp-control-plane-troubleshooting.rst ; https://github.com/cili
 		},
 		{
 			ID: "timers-too-aggressive-or-unacceptable", Title: "BGP timers are aggressive, inconsistent, or not what was configured", Severity: Warning, Layer: LayerSessions,
+			Also:  []SeverityCase{{Info, "the applied hold time differs from the configured one (the lower offer applies)"}},
 			Needs: []string{model.SourcePeerConfigs}, Uses: []string{model.SourceNodeConfigs, model.SourcePeeringPolicies}, Optional: []string{model.SourceRouters}, Versions: "all",
 			Detects: "hold time under 9 s, keepalive more than a third of the hold time, or applied timers (agent status or the router's view) that differ from the configured ones",
 			Fixes:   "holdTimeSeconds 9 / keepAliveTimeSeconds 3 at the most aggressive, 90/30 by default",

@@ -30,6 +30,7 @@ References: https://github.com/cilium/cilium/issues/47193 ; docs bgp-control-pla
 		},
 		{
 			ID: "bgpv1-removed-in-1-19", Title: "BGPv1 CiliumBGPPeeringPolicy is deprecated (1.18) or removed (1.19+)", Severity: Error, Layer: LayerVersion,
+			Also:  []SeverityCase{{Warning, "the agents run 1.18 (deprecated, still working) or their version is unknown"}},
 			Needs: []string{model.SourceDaemonSets}, Uses: []string{model.SourcePeeringPolicies}, Versions: "deprecated 1.18, removed 1.19",
 			Detects: "CiliumBGPPeeringPolicy objects on an agent ≥1.18 (or of unknown version)",
 			Fixes:   "the equivalent CiliumBGPClusterConfig, CiliumBGPPeerConfig and CiliumBGPAdvertisement objects, generated",
@@ -57,6 +58,7 @@ References: docs bgp-control-plane-v2.rst ; GiganticMinecraft/seichi_infra PR 21
 		},
 		{
 			ID: "legacy-metallb-bgp-config", Title: "The removed MetalLB-based BGP integration is configured", Severity: Warning, Layer: LayerVersion,
+			Also:  []SeverityCase{{Error, "the agents run 1.17 or later, which ignore the MetalLB-based BGP"}},
 			Needs: []string{model.SourceCiliumConfig}, Versions: "deprecated 1.14, removed 1.17",
 			Detects: "cilium-config keys bgp-announce-lb-ip / bgp-announce-pod-cidr / bgp-config-path",
 			Fixes:   "drop the bgp.* Helm values and use bgpControlPlane.enabled with BGP CRDs",
@@ -83,6 +85,7 @@ References: cilium PR #36134 ; docs bgp-control-plane-operation.rst`,
 		},
 		{
 			ID: "router-id-missing-or-duplicate", Title: "BGP router ID missing or shared by several nodes", Severity: Error, Layer: LayerVersion,
+			Also:  []SeverityCase{{Warning, "the agent version is unknown"}},
 			Needs: []string{model.SourceCiliumConfig, model.SourceNodeConfigs, model.SourceDaemonSets}, Versions: "manual ≤1.17; automatic 1.18+",
 			Detects: "IPv6-only agents without a router ID before 1.18, or the same routerID on several CiliumBGPNodeConfigs",
 			Fixes:   "a routerID per node in a CiliumBGPNodeConfigOverride, or routerIDAllocation ip-pool mode",

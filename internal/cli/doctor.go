@@ -147,7 +147,7 @@ func (o *doctorOptions) Run(cmd *cobra.Command) error {
 	case o.explain != "":
 		c, _ := checks.Lookup(o.explain)
 		_, err := fmt.Fprintf(o.Out, "%s — %s\nseverity %s, layer %s, versions %s\n\n%s\n\nDetects: %s\nFix: %s\n",
-			c.ID, c.Title, c.Severity, c.Layer, c.Versions, c.Explain, c.Detects, c.Fixes)
+			c.ID, c.Title, c.SeverityText(), c.Layer, c.Versions, c.Explain, c.Detects, c.Fixes)
 		return err
 	case o.list:
 		return listChecks(o.Out, o.selected)
@@ -214,11 +214,20 @@ func colorOn(mode string, out io.Writer) bool {
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 
+// severityNames are the check's severities, the default first.
+func severityNames(c checks.Check) []string {
+	var out []string
+	for _, s := range c.Severities() {
+		out = append(out, string(s))
+	}
+	return out
+}
+
 func listChecks(w io.Writer, list []checks.Check) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tSEVERITY\tLAYER\tTITLE")
 	for _, c := range list {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", c.ID, c.Severity, c.Layer, strings.TrimSpace(c.Title))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", c.ID, strings.Join(severityNames(c), "/"), c.Layer, strings.TrimSpace(c.Title))
 	}
 	return tw.Flush()
 }

@@ -38,7 +38,7 @@ func ChecksReference(w io.Writer, list []checks.Check) error {
 		if len(c.Optional) > 0 {
 			reads += " (and " + strings.Join(quoteAll(c.Optional), ", ") + " when read)"
 		}
-		p.printf("\n### %s\n\n**%s** — %s, layer %s, reads %s.\n\n%s\n", c.ID, c.Title, c.Severity, c.Layer, reads, c.Explain)
+		p.printf("\n### %s\n\n**%s** — %s, layer %s, reads %s.\n\n%s\n", c.ID, c.Title, c.SeverityText(), c.Layer, reads, c.Explain)
 	}
 	return p.err
 }

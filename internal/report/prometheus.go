@@ -31,21 +31,26 @@ func (d Doctor) Prometheus(w io.Writer, s *model.Snapshot, selected []checks.Che
 		mf.Metric = append(mf.Metric, m)
 	}
 
-	findings := g("bgpnet_findings", "Findings of the last doctor run, by check and severity (0 for a check that ran and found nothing).")
+	findings := g("bgpnet_findings", "Findings of the last doctor run, by check and severity: every severity a check declares has a series once it ran (0 when nothing was found).")
 	type key struct{ id, sev, layer string }
 	count := map[key]int{}
-	found := map[string]bool{}
 	for _, f := range d.Findings {
 		count[key{f.ID, string(f.Severity), string(f.Layer)}]++
-		found[f.ID] = true
 	}
 	skipped := map[string]bool{}
 	for _, sk := range d.Skipped {
 		skipped[sk.ID] = true
 	}
 	for _, c := range selected {
-		if !skipped[c.ID] && !found[c.ID] {
-			count[key{c.ID, string(c.Severity), string(c.Layer)}] = 0 // ran, found nothing: an alert can clear
+		if skipped[c.ID] {
+			continue
+		}
+		// every severity the check declares has a series once it ran (0 when none was
+		// found), so a finding that changes severity does not make a series vanish
+		for _, sev := range c.Severities() {
+			if k := (key{c.ID, string(sev), string(c.Layer)}); count[k] == 0 {
+				count[k] = 0
+			}
 		}
 	}
 	keys := make([]key, 0, len(count))

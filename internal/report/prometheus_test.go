@@ -60,6 +60,10 @@ func TestPrometheusExposition(t *testing.T) {
 	}{
 		{"bgpnet_findings", map[string]string{"check": "node-label-near-miss", "severity": "warning"}, 1},
 		{"bgpnet_findings", map[string]string{"check": "conflicting-clusterconfigs"}, 0}, // ran, found nothing
+		// stable series: the declared severities of a check that ran are all there
+		{"bgpnet_findings", map[string]string{"check": "session-not-established", "severity": "warning"}, 0},
+		{"bgpnet_findings", map[string]string{"check": "lbipam-dual-stack-policy", "severity": "error"}, 0},
+		{"bgpnet_findings", map[string]string{"check": "lbipam-dual-stack-policy", "severity": "info"}, 0},
 		{"bgpnet_session_established", map[string]string{"node": "pi-cp", "peer": "gw-v6"}, 0},
 		{"bgpnet_session_established", map[string]string{"node": "pi-cp", "peer": "gw-v4"}, 1},
 		{"bgpnet_source_ok", map[string]string{"source": "nodes", "status": "ok"}, 1},

@@ -176,7 +176,7 @@ func (o *doctorOptions) Run(cmd *cobra.Command) error {
 	case "prometheus":
 		err = d.Prometheus(o.Out, s, o.selected, time.Now())
 	default:
-		err = d.Text(o.Out, report.Style{Color: o.useColor()})
+		err = d.Text(o.Out, report.Style{Color: o.useColor(), Width: termWidth(o.Out)})
 	}
 	if err != nil {
 		return &ExitError{Code: exitBroken, Err: fmt.Errorf("write report: %w", err)}
@@ -200,6 +200,20 @@ func (e errFindings) Error() string {
 func (o *doctorOptions) useColor() bool { return colorOn(o.color, o.Out) }
 
 // colorOn decides --color: always, never, or auto (a terminal and NO_COLOR unset).
+// termWidth is the width of the terminal out writes to, 0 when it is no terminal
+// (a pipe, a file: prose is then not wrapped at all).
+func termWidth(out io.Writer) int {
+	f, ok := out.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return 0
+	}
+	w, _, err := term.GetSize(int(f.Fd()))
+	if err != nil {
+		return 0
+	}
+	return w
+}
+
 func colorOn(mode string, out io.Writer) bool {
 	switch mode {
 	case "always":

@@ -104,13 +104,13 @@ func (d Doctor) Text(w io.Writer, st Style) error {
 	if bad := problemSources(d.Sources); len(bad) > 0 {
 		p.printf("\n%s\n", st.Bold("SOURCES NOT READ"))
 		for _, s := range bad {
-			p.textf("  %s %s: %s\n", s.Name, s.Display(), s.Message)
+			p.printf("%s\n", indent(safe.Text(s.Name+" "+s.Display()+": "+s.Message), "  ", st.Width))
 		}
 	}
 	if len(d.Skipped) > 0 {
 		p.printf("\n%s\n", st.Bold(fmt.Sprintf("SKIPPED (%d checks could not run)", len(d.Skipped))))
 		for _, s := range d.Skipped {
-			p.textf("  %s: %s\n", s.ID, s.Reason)
+			p.printf("%s\n", indent(safe.Text(s.ID+": "+s.Reason), "  ", st.Width))
 		}
 	}
 	p.printf("\n%s\n", d.summaryLine(st))
@@ -119,9 +119,9 @@ func (d Doctor) Text(w io.Writer, st Style) error {
 
 func (d Doctor) textFinding(p *printer, st Style, f checks.Finding) {
 	p.printf("\n  %s %s %s\n", st.Severity(f.Severity, "●"), st.Bold(safe.Text(f.Subject.String())), st.Dim("["+f.ID+"]"))
-	p.printf("%s\n", indent(f.Message, "    "))
+	p.printf("%s\n", indent(f.Message, "    ", st.Width))
 	for _, d := range f.Details {
-		p.printf("%s\n", indent(d, "      "))
+		p.printf("%s\n", indent(d, "      ", st.Width))
 	}
 	for _, e := range f.Evidence {
 		p.printf("    %s %s\n", st.Dim("evidence:"), evidenceText(e))
@@ -129,13 +129,13 @@ func (d Doctor) textFinding(p *printer, st Style, f checks.Finding) {
 	for i, fx := range f.Fixes {
 		p.printf("    %s %s %s\n", st.OK(fmt.Sprintf("fix %d:", i+1)), fx.Title, st.Dim("(risk "+string(fx.Risk)+")"))
 		if fx.Explanation != "" {
-			p.printf("%s\n", indent(st.Dim(fx.Explanation), "      "))
+			p.printf("%s\n", indent(st.Dim(fx.Explanation), "      ", st.Width))
 		}
 		for _, c := range fx.Commands {
-			p.printf("%s\n", indent(c, "      $ "))
+			p.printf("%s\n", indent(c, "      $ ", 0))
 		}
 		if fx.Kind == fix.KindHelm {
-			p.printf("%s\n", indent("# values.yaml\n"+strings.TrimRight(fx.YAML(), "\n"), "      "))
+			p.printf("%s\n", indent("# values.yaml\n"+strings.TrimRight(fx.YAML(), "\n"), "      ", 0))
 		}
 	}
 }
@@ -156,12 +156,12 @@ func evidenceText(e checks.Evidence) string {
 	return b.String()
 }
 
-// indent prefixes the first line of s and aligns the others under it, wrapping long
-// lines at word boundaries so the report stays readable in a terminal.
-func indent(s, prefix string) string {
+// indent prefixes the first line of s and aligns the others under it; with a width, it
+// wraps long lines at word boundaries (a width of 0 does not wrap).
+func indent(s, prefix string, width int) string {
 	var lines []string
 	for _, l := range strings.Split(s, "\n") {
-		lines = append(lines, wrap(l, 110-len([]rune(prefix)))...)
+		lines = append(lines, wrap(l, width-len([]rune(prefix)))...)
 	}
 	pad := strings.Repeat(" ", len([]rune(prefix)))
 	for i := range lines {

@@ -31,6 +31,7 @@ func TestDoctorGoldens(t *testing.T) {
 	}{
 		{"doctor-demo.txt", func(b *bytes.Buffer) error { return d.Text(b, Style{}) }},
 		{"doctor-demo-color.txt", func(b *bytes.Buffer) error { return d.Text(b, Style{Color: true}) }},
+		{"doctor-demo-80.txt", func(b *bytes.Buffer) error { return d.Text(b, Style{Width: 80}) }},
 		{"doctor-demo.md", func(b *bytes.Buffer) error { return d.Markdown(b) }},
 		{"doctor-demo.junit.xml", func(b *bytes.Buffer) error { return d.JUnit(b, all, checks.Error) }},
 		{"doctor-demo.json", func(b *bytes.Buffer) error { return d.JSON(b) }},
@@ -42,6 +43,42 @@ func TestDoctorGoldens(t *testing.T) {
 			}
 			golden(t, tc.name, buf.Bytes())
 		})
+	}
+}
+
+// Prose wraps at the terminal's width; a command never does, so it copies whole.
+func TestDoctorTextWrapsProseNotCommands(t *testing.T) {
+	d, _ := demoDoctor(t)
+	var b bytes.Buffer
+	if err := d.Text(&b, Style{Width: 60}); err != nil {
+		t.Fatal(err)
+	}
+	commands, long := 0, 0
+	for _, l := range strings.Split(b.String(), "\n") {
+		trimmed := strings.TrimSpace(l)
+		if strings.HasPrefix(trimmed, "$ ") {
+			commands++
+			for _, f := range d.Findings {
+				for _, fx := range f.Fixes {
+					for _, c := range fx.Commands {
+						if strings.HasPrefix(c, trimmed[2:]) && c != trimmed[2:] && !strings.Contains(c, "\n") {
+							t.Errorf("command cut: %q of %q", trimmed, c)
+						}
+					}
+				}
+			}
+			continue
+		}
+		label := strings.HasPrefix(trimmed, "evidence:") || strings.HasPrefix(trimmed, "fix ") || strings.HasPrefix(trimmed, "●") || strings.HasPrefix(l, "kubectl bgpnet")
+		if len([]rune(l)) > 60 && strings.Contains(trimmed, " ") && !label { // messages, details, explanations
+			long++
+		}
+	}
+	if commands == 0 {
+		t.Fatal("no command in the demo report")
+	}
+	if long > 0 {
+		t.Errorf("%d prose lines longer than 60 columns", long)
 	}
 }
 

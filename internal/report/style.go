@@ -4,8 +4,14 @@ package report
 
 import "github.com/bgpnet/kubectl-bgpnet/internal/checks"
 
-// Style colours terminal output; the zero value prints plain text.
-type Style struct{ Color bool }
+// Style colours terminal output and sets the width prose wraps at; the zero value
+// prints plain text, unwrapped (for a pipe or a file).
+type Style struct {
+	Color bool
+	// Width wraps prose (messages, details, explanations) at this many columns; 0 does
+	// not wrap. Commands and configuration are never wrapped, so they copy whole.
+	Width int
+}
 
 const (
 	ansiReset  = "\x1b[0m"

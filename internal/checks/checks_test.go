@@ -449,7 +449,7 @@ var cases = []struct {
 	{id: "mtu-overhead-dsr-tunnel-pmtu", name: "opt + UDP", mutate: func(s *model.Snapshot) {
 		s.Cilium.Config.BPFLBMode = "dsr"
 		s.Services[0].Ports = append(s.Services[0].Ports, model.ServicePort{Protocol: "UDP", Port: 443})
-	}, subject: "Cluster/load-balancer", want: []string{"24 bytes to every UDP datagram", "web/app UDP/443", "loadBalancer.mode=hybrid", "--set-mss 1452"}},
+	}, subject: "Cluster/load-balancer", want: []string{"24 bytes to every UDP datagram", "web/app UDP/443", "loadBalancer.mode=hybrid"}},
 	{id: "mtu-overhead-dsr-tunnel-pmtu", name: "geneve", mutate: func(s *model.Snapshot) {
 		s.Cilium.Config.BPFLBMode = "dsr"
 		s.Cilium.Config.BPFLBDSRDispatch = "geneve"
@@ -601,6 +601,39 @@ func TestFindingSeverityIsDeclared(t *testing.T) {
 			if !used[c.ID][a.Severity] {
 				t.Errorf("%s: no case reaches its declared severity %s (%s)", c.ID, a.Severity, a.When)
 			}
+		}
+	}
+}
+
+// The MSS clamp covers every pool block of each family and is never offered when only
+// UDP is at stake (issue 13: it covered one pool, and was offered for UDP).
+func TestMSSClampFix(t *testing.T) {
+	c, _ := Lookup("mtu-overhead-dsr-tunnel-pmtu")
+	s := healthy()
+	s.Cilium.Config.BPFLBMode = "dsr"
+	s.Services[0].Ports = []model.ServicePort{{Protocol: "UDP", Port: 53}}
+	for _, f := range Run(s, []Check{c}).Findings {
+		if strings.Contains(findingText(f), "TCPMSS") {
+			t.Errorf("UDP only: an MSS clamp is offered:\n%s", findingText(f))
+		}
+	}
+	s = healthy()
+	s.Cilium.Config.BPFLBMode = "dsr"
+	s.Cilium.Config.BPFLBDSRDispatch = "geneve"
+	s.Pools = append(s.Pools, model.LBPool{ObjectMeta: cilium(model.KindLBPool, "internal", nil),
+		Blocks: []model.PoolBlock{{Start: ptr(addr("10.20.0.10")), Stop: ptr(addr("10.20.0.20"))}}})
+	fs := Run(s, []Check{c}).Findings
+	if len(fs) != 1 {
+		t.Fatalf("findings: %s", describe(fs))
+	}
+	text := findingText(fs[0])
+	for _, w := range []string{
+		"iptables -t mangle -A FORWARD -p tcp --tcp-flags SYN,RST SYN -d 198.51.100.0/24 -j TCPMSS --set-mss 1398",
+		"iptables -t mangle -A FORWARD -p tcp --tcp-flags SYN,RST SYN -m iprange --dst-range 10.20.0.10-10.20.0.20 -j TCPMSS --set-mss 1398",
+		"ip6tables -t mangle -A FORWARD -p tcp --tcp-flags SYN,RST SYN -d 2001:db8:100::/120 -j TCPMSS --set-mss 1358",
+	} {
+		if !strings.Contains(text, w) {
+			t.Errorf("lacks %q:\n%s", w, text)
 		}
 	}
 }

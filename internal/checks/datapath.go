@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/bgpnet/kubectl-bgpnet/internal/fix"
 	"github.com/bgpnet/kubectl-bgpnet/internal/model"
+	"github.com/bgpnet/kubectl-bgpnet/internal/safe"
 )
 
 func datapathChecks() []Check {
@@ -376,32 +378,51 @@ func runMTU(in *Input) []Finding {
 		f.Fixes = append(f.Fixes, fix.Helm(ciliumNS(s), true, fix.HelmValue{Path: "loadBalancer.mode", Value: "hybrid"}).
 			With("Use hybrid mode: DSR for TCP, SNAT for UDP", "UDP backends then see the node address instead of the client address."))
 	}
-	f.Fixes = append(f.Fixes, fixCommand(fix.RiskMedium, "Clamp the MSS of VIP traffic on the router",
-		"For a Linux router; replace the prefix with your LB pools. Only helps TCP.",
-		fmt.Sprintf("iptables -t mangle -A FORWARD -p tcp --tcp-flags SYN,RST SYN %s -j TCPMSS --set-mss %d", iptablesDest(s, true), mss4),
-		fmt.Sprintf("ip6tables -t mangle -A FORWARD -p tcp --tcp-flags SYN,RST SYN %s -j TCPMSS --set-mss %d", iptablesDest(s, false), mss6)))
+	if everyTCP {
+		// an MSS clamp only ever helps TCP: not offered when only UDP is at stake
+		f.Fixes = append(f.Fixes, fixCommand(fix.RiskMedium, "Clamp the MSS of VIP traffic on the router",
+			"For a Linux router in front of the nodes: one rule per pool block of each family. Only helps TCP.",
+			mssClamp(s, v6, mss4, mss6)...))
+	}
 	return []Finding{f}
 }
 
-// iptablesDest matches the first pool block of the family: -d for a CIDR, an iprange
-// match for a start-stop block.
-func iptablesDest(s *model.Snapshot, v4 bool) string {
-	for _, p := range s.Pools {
-		for _, b := range p.Blocks {
-			first, last, ok := b.Range()
-			if !ok || first.Is4() != v4 {
-				continue
+// mssClamp is one iptables (ip6tables) rule per pool block of each family in use:
+// -d for a CIDR, an iprange match for a start-stop block.
+func mssClamp(s *model.Snapshot, v6 bool, mss4, mss6 int) []string {
+	var out []string
+	for _, fam4 := range []bool{true, false} {
+		if !fam4 && !v6 {
+			continue
+		}
+		tool, mss := "iptables", mss4
+		if !fam4 {
+			tool, mss = "ip6tables", mss6
+		}
+		rule := func(dest ...string) string {
+			argv := append([]string{tool, "-t", "mangle", "-A", "FORWARD", "-p", "tcp", "--tcp-flags", "SYN,RST", "SYN"}, dest...)
+			return safe.Command(append(argv, "-j", "TCPMSS", "--set-mss", strconv.Itoa(mss))...)
+		}
+		n := 0
+		for _, p := range s.Pools {
+			for _, b := range p.Blocks {
+				first, last, ok := b.Range()
+				if !ok || first.Is4() != fam4 {
+					continue
+				}
+				n++
+				if b.CIDR != nil {
+					out = append(out, rule("-d", b.CIDR.Masked().String()))
+				} else {
+					out = append(out, rule("-m", "iprange", "--dst-range", first.String()+"-"+last.String()))
+				}
 			}
-			if b.CIDR != nil {
-				return "-d " + b.CIDR.String()
-			}
-			return "-m iprange --dst-range " + first.String() + "-" + last.String()
+		}
+		if n == 0 && fam4 && !v6 {
+			out = append(out, comment("no IPv4 pool block: "+rule("-d", "<pool-cidr>")))
 		}
 	}
-	if v4 {
-		return "-d <pool-cidr>"
-	}
-	return "-d <pool-cidr6>"
+	return out
 }
 
 func runIPv6PodsOnLAN(in *Input) []Finding {

@@ -46,8 +46,17 @@ var cases = []struct {
 	}, subject: "CiliumBGPPeeringPolicy/v1", sev: Warning, want: []string{"could not be determined"}},
 	{id: "v1-and-v2-configured-together", mutate: func(s *model.Snapshot) { addPolicy(s, "v1", sel("bgp", "on")) },
 		subject: "Node/n1", want: []string{"BGPv1 policy wins", "kubectl delete ciliumbgppeeringpolicy v1"}},
-	{id: "legacy-metallb-bgp-config", mutate: func(s *model.Snapshot) { s.Cilium.Config.Raw["bgp-announce-lb-ip"] = "true" },
-		subject: "bgp-control-plane", sev: Error, want: []string{"bgp-announce-lb-ip", "--set bgp.enabled=false"}},
+	{id: "legacy-metallb-bgp-config", name: "leftover beside the control plane", mutate: func(s *model.Snapshot) { s.Cilium.Config.Raw["bgp-announce-lb-ip"] = "true" },
+		subject: "bgp-control-plane", sev: Warning, want: []string{"bgp-announce-lb-ip", "--set bgp.enabled=false", "leftovers"}},
+	{id: "legacy-metallb-bgp-config", name: "control plane off on 1.19", mutate: func(s *model.Snapshot) {
+		s.Cilium.Config.Raw["bgp-announce-lb-ip"] = "true"
+		s.Cilium.Config.EnableBGPControlPlane = ptr(false)
+	}, subject: "bgp-control-plane", sev: Error, want: []string{"nothing announces these addresses", "--set bgpControlPlane.enabled=true"}},
+	{id: "legacy-metallb-bgp-config", name: "Cilium 1.10", mutate: func(s *model.Snapshot) {
+		s.Cilium.Version = "1.10.20"
+		s.Cilium.Config.Raw["bgp-announce-lb-ip"] = "true"
+		s.Cilium.Config.EnableBGPControlPlane = nil
+	}, subject: "bgp-control-plane", sev: Info, want: []string{"the only BGP Cilium 1.10.20 has", "upgrade Cilium minor by minor"}},
 	{id: "bgp-status-report-disabled", mutate: func(s *model.Snapshot) {
 		s.Cilium.Config.EnableBGPControlPlaneStatusReport = ptr(false)
 		s.Cilium.Config.Raw["enable-bgp-control-plane-status-report"] = "false"
@@ -634,6 +643,22 @@ func TestMSSClampFix(t *testing.T) {
 	} {
 		if !strings.Contains(text, w) {
 			t.Errorf("lacks %q:\n%s", w, text)
+		}
+	}
+}
+
+// On a Cilium without the BGP control plane no fix sets a value it lacks (issue 13).
+func TestLegacyMetalLBOnOldCilium(t *testing.T) {
+	s := healthy()
+	s.Cilium.Version = "1.10.20"
+	s.Cilium.Config.Raw["bgp-announce-lb-ip"] = "true"
+	for _, f := range Run(s, All()).Findings {
+		for _, p := range f.Fixes {
+			for _, c := range p.Commands {
+				if strings.Contains(c, "--set bgpControlPlane") {
+					t.Errorf("%s proposes %q on 1.10", f.ID, c)
+				}
+			}
 		}
 	}
 }

@@ -58,8 +58,9 @@ References: docs bgp-control-plane-v2.rst ; GiganticMinecraft/seichi_infra PR 21
 		},
 		{
 			ID: "legacy-metallb-bgp-config", Title: "The removed MetalLB-based BGP integration is configured", Severity: Warning, Layer: LayerVersion,
-			Also:  []SeverityCase{{Error, "the agents run 1.17 or later, which ignore the MetalLB-based BGP"}},
-			Needs: []string{model.SourceCiliumConfig}, Versions: "deprecated 1.14, removed 1.17",
+			Also: []SeverityCase{{Error, "the agents run 1.17 or later, which ignore the MetalLB-based BGP, and the BGP control plane is off"},
+				{Info, "the agents run a version before 1.12, where it is the only BGP Cilium has"}},
+			Needs: []string{model.SourceCiliumConfig}, Versions: "the only BGP before 1.12, deprecated 1.14, removed 1.17",
 			Detects: "cilium-config keys bgp-announce-lb-ip / bgp-announce-pod-cidr / bgp-config-path",
 			Fixes:   "drop the bgp.* Helm values and use bgpControlPlane.enabled with BGP CRDs",
 			Explain: `Helm values bgp.enabled / bgp.announce.loadbalancerIP / bgp.announce.podCIDR drive the old
@@ -255,16 +256,31 @@ func runLegacyMetalLB(in *Input) []Finding {
 		return nil
 	}
 	f := Finding{Subject: clusterRef("bgp-control-plane"), Message: "the MetalLB-based BGP integration (removed in 1.17) is configured: " + strings.Join(keys, ", ")}
-	if in.Version.AtLeast(1, 17) {
-		f.Severity = Error
-		f.Message += fmt.Sprintf("; Cilium %s ignores it, so nothing announces these addresses", in.Version)
-	}
 	for _, k := range keys {
 		f.Evidence = append(f.Evidence, cfgEv(s, k, "<unset>"))
 	}
-	f.Fixes = []fix.Proposal{fix.Helm(ciliumNS(s), true,
-		fix.HelmValue{Path: "bgp.enabled", Value: false}, fix.HelmValue{Path: "bgp.announce.loadbalancerIP", Value: false},
-		fix.HelmValue{Path: "bgp.announce.podCIDR", Value: false}, fix.HelmValue{Path: "bgpControlPlane.enabled", Value: true}).
+	off := []fix.HelmValue{{Path: "bgp.enabled", Value: false}, {Path: "bgp.announce.loadbalancerIP", Value: false}, {Path: "bgp.announce.podCIDR", Value: false}}
+	cpOn := model.Bool(s.Cilium.Config.EnableBGPControlPlane, false)
+	switch {
+	case in.Version.Before(1, 12):
+		// no BGP control plane exists yet: this is Cilium's BGP, and the fix is an upgrade
+		f.Severity = Info
+		f.Message = fmt.Sprintf("BGP runs through the MetalLB-based integration (%s), the only BGP Cilium %s has: it is deprecated from 1.14 and removed in 1.17, so plan the move before upgrading past 1.16",
+			strings.Join(keys, ", "), in.Version)
+		f.Fixes = []fix.Proposal{fixCommand(fix.RiskHigh, "Plan the move to the BGP control plane",
+			"Cilium "+in.Version.String()+" has no BGP control plane, so no Helm value or resource can replace the integration here: upgrade first, one minor release at a time.",
+			comment("upgrade Cilium minor by minor to 1.16 (the last release that still runs the MetalLB-based BGP),\nthen describe the peers with CiliumBGPClusterConfig/PeerConfig/Advertisement and the VIPs with\nCiliumLoadBalancerIPPools, set bgpControlPlane.enabled=true and bgp.enabled=false, and only then go past 1.16"))}
+		return []Finding{f}
+	case in.Version.AtLeast(1, 17) && cpOn:
+		f.Message += fmt.Sprintf("; Cilium %s ignores these keys and the BGP control plane announces what its resources say: they are leftovers that mislead", in.Version)
+		f.Fixes = []fix.Proposal{fix.Helm(ciliumNS(s), true, off...).
+			With("Remove the old integration's values", "The BGP control plane is already on; this only clears the ignored keys.")}
+		return []Finding{f}
+	case in.Version.AtLeast(1, 17):
+		f.Severity = Error
+		f.Message += fmt.Sprintf("; Cilium %s ignores it and the BGP control plane is off, so nothing announces these addresses", in.Version)
+	}
+	f.Fixes = []fix.Proposal{fix.Helm(ciliumNS(s), true, append(off, fix.HelmValue{Path: "bgpControlPlane.enabled", Value: true})...).
 		With("Switch to the BGP control plane", "Turns the old integration off and the BGP control plane on; then describe the peers with CiliumBGPClusterConfig/PeerConfig/Advertisement and the VIPs with CiliumLoadBalancerIPPools.")}
 	return []Finding{f}
 }

@@ -141,6 +141,13 @@ var cases = []struct {
 	{id: "node-not-configured-on-router", name: "neighbor missing", mutate: func(s *model.Snapshot) {
 		s.Routers[0].Neighbors = slices.DeleteFunc(s.Routers[0].Neighbors, func(n model.RouterNeighbor) bool { return n.Address == "192.168.1.12" })
 	}, subject: "BGPPeer/n2/i/rtr4", want: []string{"router tor has no neighbor 192.168.1.12", "neighbor 192.168.1.12 remote-as 64512"}},
+	{id: "node-not-configured-on-router", name: "IPv4 neighbor joins the IPv4 peer-group", mutate: func(s *model.Snapshot) {
+		for i := range s.Routers[0].Neighbors {
+			n := &s.Routers[0].Neighbors[i]
+			n.PeerGroup = map[bool]string{true: "CILIUM-V6", false: "CILIUM"}[strings.Contains(n.Address, ":")]
+		}
+		s.Routers[0].Neighbors = slices.DeleteFunc(s.Routers[0].Neighbors, func(n model.RouterNeighbor) bool { return n.Address == "192.168.1.12" })
+	}, subject: "BGPPeer/n2/i/rtr4", want: []string{"-c 'neighbor 192.168.1.12 peer-group CILIUM'"}},
 	{id: "node-not-configured-on-router", name: "BIRD, other ranges do not cover", mutate: func(s *model.Snapshot) {
 		s.Routers[0].Kind = "bird"
 		s.Routers[0].Config = "bgp listen range 10.9.0.0/16 peer-group X\n"

@@ -122,8 +122,9 @@ type routerFacts struct {
 	listen []netip.Prefix
 	// known lists the neighbors' addresses for evidence (the first few, and how many).
 	known string
-	// groupOf is, per remote ASN, a peer-group whose neighbors use it.
-	groupOf map[int64]string
+	// groupOf is, per remote ASN and family, a peer-group whose neighbors use it:
+	// an IPv6 neighbor never joins the group of the IPv4 ones.
+	groupOf map[groupKey]string
 }
 
 // maxKnown is how many neighbor addresses the evidence names before it only counts.
@@ -137,7 +138,7 @@ func (in *Input) facts(r *model.RouterView) *routerFacts {
 	if in.routerFacts == nil {
 		in.routerFacts = map[*model.RouterView]*routerFacts{}
 	}
-	f := &routerFacts{byAddr: make(map[netip.Addr]*model.RouterNeighbor, len(r.Neighbors)), listen: listenRanges(r.Config), groupOf: map[int64]string{}}
+	f := &routerFacts{byAddr: make(map[netip.Addr]*model.RouterNeighbor, len(r.Neighbors)), listen: listenRanges(r.Config), groupOf: map[groupKey]string{}}
 	var known []string
 	for i := range r.Neighbors {
 		n := &r.Neighbors[i]
@@ -147,8 +148,8 @@ func (in *Input) facts(r *model.RouterView) *routerFacts {
 		if i < maxKnown {
 			known = append(known, n.Address)
 		}
-		if n.PeerGroup != "" {
-			f.groupOf[n.RemoteASN] = n.PeerGroup
+		if a, err := netip.ParseAddr(n.Address); err == nil && n.PeerGroup != "" {
+			f.groupOf[groupKey{n.RemoteASN, a.Unmap().Is6()}] = n.PeerGroup
 		}
 	}
 	f.known = strings.Join(known, ", ")
@@ -296,10 +297,16 @@ func runNodeNotOnRouter(in *Input) []Finding {
 			Evidence: []Evidence{ev(model.SourceRouters, ref(routerRef(rs.router.Name)), "neighbors", facts.known, rs.nodeAddr.String()),
 				ev(model.SourceNodes, ref(nodeRef(rs.node)), "status.addresses[InternalIP]", rs.nodeAddr.String(), "")},
 		}
-		f.Fixes = append(f.Fixes, routerNeighborFix(rs, facts.groupOf[rs.inst.LocalASN]))
+		f.Fixes = append(f.Fixes, routerNeighborFix(rs, facts.groupOf[groupKey{rs.inst.LocalASN, rs.nodeAddr.Is6()}]))
 		out = append(out, f)
 	}
 	return out
+}
+
+// groupKey is a remote ASN and an address family (true: IPv6).
+type groupKey struct {
+	asn int64
+	v6  bool
 }
 
 // routerNeighborFix is the router configuration adding the node as a neighbor (to group,

@@ -77,7 +77,7 @@ func runLocalPrefOverEBGP(in *Input) []Finding {
 			Message: fmt.Sprintf("Advertisement %s sets local preference %d, but it goes to eBGP sessions (%s), which never carry LOCAL_PREF: it has no effect there",
 				adv.Name, *lp, listSome(peersOf[name], maxListed)),
 			Evidence: []Evidence{ev(model.SourceAdvertisements, ref(adv.Ref()), "spec.advertisements[].attributes.localPreference", fmt.Sprint(*lp), "only for iBGP peers")},
-			Fixes: []fix.Proposal{fixCommand(fix.RiskMedium, "Use a community and set the preference on the router (FRR)",
+			Fixes: []fix.Proposal{routerCommand(fix.RiskMedium, "Use a community and set the preference on the router (FRR)",
 				"Add a community to the advertisement's attributes (e.g. 64512:200) and match it in the router's import route-map.",
 				vtysh("configure terminal", "bgp community-list standard CILIUM-PREFER permit 64512:200", "route-map CILIUM-IN permit 5", "match community CILIUM-PREFER", "set local-preference "+fmt.Sprint(*lp)))},
 		}

@@ -380,7 +380,7 @@ func runMTU(in *Input) []Finding {
 	}
 	if everyTCP {
 		// an MSS clamp only ever helps TCP: not offered when only UDP is at stake
-		f.Fixes = append(f.Fixes, fixCommand(fix.RiskMedium, "Clamp the MSS of VIP traffic on the router",
+		f.Fixes = append(f.Fixes, routerCommand(fix.RiskMedium, "Clamp the MSS of VIP traffic on the router",
 			"For a Linux router in front of the nodes: one rule per pool block of each family. Only helps TCP.",
 			mssClamp(s, v6, mss4, mss6)...))
 	}

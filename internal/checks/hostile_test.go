@@ -341,6 +341,7 @@ func TestHostileValuesNeverRun(t *testing.T) {
 	b, _ := json.Marshal(payload)
 	_ = json.Unmarshal(b, &loaded)
 	seen := map[string]bool{}
+	routerRuns := 0 // router commands run by pasting -o router: the form is exercised
 	for _, tc := range checks.CaseSnapshots() {
 		if seen[tc.ID+tc.Name] {
 			continue
@@ -349,7 +350,7 @@ func TestHostileValuesNeverRun(t *testing.T) {
 		t.Run(tc.ID+"/"+tc.Name, func(t *testing.T) {
 			safeFile := writeSnapshot(t, rewritten(t, tc.S, benign))
 			evilFile := writeSnapshot(t, rewritten(t, tc.S, payload))
-			for _, form := range []string{"commands", "yaml", "patch", "helm"} {
+			for _, form := range []string{"commands", "yaml", "patch", "helm", "router"} {
 				_, safeOut := runCLI(t, "fix", "--all", "-o", form, "--from", safeFile)
 				code, evilOut := runCLI(t, "fix", "--all", "-o", form, "--from", evilFile)
 				if code != 0 {
@@ -365,11 +366,19 @@ func TestHostileValuesNeverRun(t *testing.T) {
 						t.Fatalf("fix -o %s: pasting it ran the canary %q\n%s", form, c, evilOut)
 					}
 				}
-				if form == "commands" {
-					// the commands form is a script: every line is a comment or a command
+				if form == "commands" || form == "router" {
+					// a script: every line is a comment or a command, and the stream that
+					// runs here never runs what belongs on the router
 					for _, c := range got {
 						if strings.HasPrefix(c[0], "not-found:") {
-							t.Errorf("fix -o commands: pasting it tried to run %q", c)
+							t.Errorf("fix -o %s: pasting it tried to run %q", form, c)
+						}
+						router := slices.Contains([]string{"vtysh", "birdc", "iptables", "ip6tables"}, c[0])
+						if form == "commands" && router {
+							t.Errorf("fix -o commands runs a router command here: %q", c)
+						}
+						if form == "router" && router {
+							routerRuns++
 						}
 					}
 				} else {
@@ -399,6 +408,9 @@ func TestHostileValuesNeverRun(t *testing.T) {
 				}
 			}
 		})
+	}
+	if routerRuns < 5 {
+		t.Errorf("pasting -o router ran only %d router commands", routerRuns)
 	}
 }
 

@@ -164,7 +164,7 @@ func notReflecting(in *Input, r *model.RouterView, nodes map[netip.Addr]string, 
 		f.Evidence = append(f.Evidence, ev(model.SourceRouters, ref(routerRef(r.Name)), "downstream routers' tables", "cluster prefixes missing", "the cluster's prefixes"))
 	}
 	if r.Kind == "bird" {
-		f.Fixes = []fix.Proposal{fixCommand(fix.RiskMedium, "Reflect the nodes' routes (BIRD)",
+		f.Fixes = []fix.Proposal{routerCommand(fix.RiskMedium, "Reflect the nodes' routes (BIRD)",
 			"In each node's bgp protocol: `rr client;` (and `next hop self;` towards the other iBGP neighbors if they cannot reach the nodes), then `birdc configure`. Or peer eBGP with a private ASN for the cluster.",
 			"birdc configure")}
 		return f, true
@@ -193,7 +193,7 @@ func notReflecting(in *Input, r *model.RouterView, nodes map[netip.Addr]string, 
 		}
 		args = append(args, "exit-address-family")
 	}
-	f.Fixes = []fix.Proposal{fixCommand(fix.RiskMedium, "Reflect the nodes' routes (FRR)",
+	f.Fixes = []fix.Proposal{routerCommand(fix.RiskMedium, "Reflect the nodes' routes (FRR)",
 		"Makes the nodes route-reflector clients (their sessions reset once) and gives the other iBGP neighbors a next hop they reach. Or peer eBGP with a private ASN for the cluster.",
 		vtysh(args...))}
 	return f, true
@@ -247,14 +247,14 @@ func unreachableNodeNextHops(in *Input, b *model.RouterView, nodes map[netip.Add
 				if !addrOf(nb.Address).Is4() {
 					fam = "ipv6"
 				}
-				fixes = append(fixes, fixCommand(fix.RiskMedium, "Next hop self towards "+b.Name+" (FRR, on "+r.Name+")",
+				fixes = append(fixes, routerCommand(fix.RiskMedium, "Next hop self towards "+b.Name+" (FRR, on "+r.Name+")",
 					"Reflected routes keep the node's next hop unless forced; `force` applies it to reflected routes too.",
 					vtysh("configure terminal", fmt.Sprintf("router bgp %d", r.ASN), "address-family "+fam+" unicast", "neighbor "+addrOf(nb.Address).String()+" next-hop-self force")))
 			}
 		}
 	}
 	if len(fixes) == 0 {
-		fixes = []fix.Proposal{fixCommand(fix.RiskMedium, "Give "+b.Name+" a next hop it can reach",
+		fixes = []fix.Proposal{routerCommand(fix.RiskMedium, "Give "+b.Name+" a next hop it can reach",
 			fmt.Sprintf("On the router that relays these routes to %s: `neighbor <%s's address> next-hop-self force` (FRR) or `next hop self;` (BIRD); or give %s a route to the nodes' addresses (%s).",
 				b.Name, b.Name, b.Name, strings.Join(hops, ", ")))}
 	}

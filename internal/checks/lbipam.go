@@ -691,7 +691,7 @@ func runCompetingControllers(in *Input) []Finding {
 			Message: fmt.Sprintf("k3s ServiceLB (DaemonSet %s/%s) also assigns LoadBalancer IPs: EXTERNAL-IP and the BGP advertisements may flap", ds.Namespace, ds.Name),
 			Evidence: []Evidence{ev(model.SourceDaemonSets, &model.Ref{Kind: "DaemonSet", Namespace: ds.Namespace, Name: ds.Name}, "metadata.name", ds.Name,
 				"no other LoadBalancer controller")},
-			Fixes: []fix.Proposal{fixCommand(fix.RiskMedium, "Disable k3s ServiceLB", "Restart k3s on every server with the flag; the svclb DaemonSets disappear.",
+			Fixes: []fix.Proposal{nodeCommand(fix.RiskMedium, "Disable k3s ServiceLB", "Restart k3s on every server with the flag; the svclb DaemonSets disappear.",
 				comment("on every server, in /etc/rancher/k3s/config.yaml:\ndisable: [servicelb]\nthen on every server:\nsystemctl restart k3s"))},
 		})
 	}

@@ -321,7 +321,7 @@ func runFamilyNotNegotiated(in *Input) []Finding {
 			if peer, ok := routerAddr(ap.PeerAddress); ok {
 				// the router's own address of this session is not known here: the agent's
 				// side names the router, so the command stays a template for its AS
-				out[len(out)-1].Fixes = []fix.Proposal{fixCommand(fix.RiskMedium, "Activate the family on the router (FRR)",
+				out[len(out)-1].Fixes = []fix.Proposal{routerCommand(fix.RiskMedium, "Activate the family on the router (FRR)",
 					"Run on the router, with its AS in place of <router-asn>; the session is renegotiated.",
 					vtysh("configure terminal", "router bgp <router-asn>", "address-family "+strings.ReplaceAll(missing[0], "-", " "), "neighbor "+nodeAddrOf(in.S, a.Node, peer)+" activate"))}
 			}
@@ -420,7 +420,7 @@ func routerFamilies(in *Input, judged map[string]bool) []Finding {
 			Message: fmt.Sprintf("router %s did not negotiate %s with node %s: nothing of %s is exchanged on this session",
 				rs.router.Name, strings.Join(missing, ", "), rs.node, plural(len(missing), "that family", "those families")),
 			Evidence: []Evidence{ev(model.SourceRouters, ref(routerRef(rs.router.Name)), "neighbor "+n.Address+" negotiated families", strings.Join(n.Families, ", "), strings.Join(missing, ", "))},
-			Fixes: []fix.Proposal{fixCommand(fix.RiskMedium, "Activate the family on the router (FRR)", "Run on the router; the session is renegotiated.",
+			Fixes: []fix.Proposal{routerCommand(fix.RiskMedium, "Activate the family on the router (FRR)", "Run on the router; the session is renegotiated.",
 				vtysh("configure terminal", fmt.Sprintf("router bgp %d", rs.router.ASN), "address-family "+strings.ReplaceAll(missing[0], "-", " "), "neighbor "+rs.nodeAddr.String()+" activate"))},
 		})
 	}

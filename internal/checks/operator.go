@@ -380,7 +380,7 @@ func runEBGPMultihop(in *Input) []Finding {
 						lines = append(lines, "neighbor "+a.String()+" ebgp-multihop 4")
 					}
 				}
-				f.Fixes = append(f.Fixes, fixCommand(fix.RiskMedium, "Allow multihop on the router (FRR)", "The router sends with TTL 1 too.", vtysh(lines...)))
+				f.Fixes = append(f.Fixes, routerCommand(fix.RiskMedium, "Allow multihop on the router (FRR)", "The router sends with TTL 1 too.", vtysh(lines...)))
 				out = append(out, f)
 			}
 		}

@@ -318,7 +318,7 @@ func routerNeighborFix(rs routerSession, group string) fix.Proposal {
 		if rs.nodeAddr.Is6() {
 			tmpl, fam = "cilium6", "v6"
 		}
-		return fixCommand(fix.RiskMedium, "Add the node to the router (BIRD)",
+		return routerCommand(fix.RiskMedium, "Add the node to the router (BIRD)",
 			"Add to bird.conf (the templates cilium4/cilium6 are those `kubectl bgpnet router-config --flavor bird` writes; use yours if they differ), then `birdc configure`.",
 			comment("add to bird.conf:\n"+fmt.Sprintf("protocol bgp %s_%s from %s { neighbor %s as %d; description %s; }", safe.BirdSymbol(rs.node), fam, tmpl, rs.nodeAddr, asn, safe.BirdString(rs.node))), "birdc configure")
 	}
@@ -326,7 +326,7 @@ func routerNeighborFix(rs routerSession, group string) fix.Proposal {
 	if group != "" {
 		line = fmt.Sprintf("neighbor %s peer-group %s", rs.nodeAddr, group)
 	}
-	return fixCommand(fix.RiskMedium, "Add the node to the router (FRR)",
+	return routerCommand(fix.RiskMedium, "Add the node to the router (FRR)",
 		"Run on the router (or add to frr.conf); a peer-group or `bgp listen range` covering the node subnet avoids this for future nodes. `kubectl bgpnet router-config` writes the whole configuration.",
 		vtysh("configure terminal", fmt.Sprintf("router bgp %d", rs.router.ASN), line, fmt.Sprintf("neighbor %s description %s", rs.nodeAddr, rs.node)))
 }
@@ -367,11 +367,11 @@ func runASNMismatch(in *Input) []Finding {
 
 func routerRemoteASFix(rs routerSession) fix.Proposal {
 	if rs.router.Kind == "bird" {
-		return fixCommand(fix.RiskMedium, "Expect the node's AS on the router (BIRD)",
+		return routerCommand(fix.RiskMedium, "Expect the node's AS on the router (BIRD)",
 			"In the node's protocol of bird.conf set the neighbor's AS, then reconfigure.",
 			comment("in bird.conf:\n"+fmt.Sprintf("protocol bgp %s { neighbor %s as %d; }", safe.BirdSymbol(cmp.Or(rs.neighbor.Name, rs.node)), rs.nodeAddr, rs.inst.LocalASN)), "birdc configure")
 	}
-	return fixCommand(fix.RiskMedium, "Expect the node's AS on the router (FRR)", "Run on the router; the session resets and comes up.",
+	return routerCommand(fix.RiskMedium, "Expect the node's AS on the router (FRR)", "Run on the router; the session resets and comes up.",
 		vtysh("configure terminal", fmt.Sprintf("router bgp %d", rs.router.ASN), fmt.Sprintf("neighbor %s remote-as %d", rs.nodeAddr, rs.inst.LocalASN)))
 }
 
@@ -393,7 +393,7 @@ func runRequiresPolicy(in *Input) []Finding {
 			Message: fmt.Sprintf("router %s discards every route from %d %s (%s): eBGP without an inbound/outbound policy, RFC 8212", r.Name, len(blocked), plural(len(blocked), "neighbor", "neighbors"), strings.Join(blocked, ", ")),
 			Evidence: []Evidence{ev(model.SourceRouters, ref(routerRef(r.Name)), "show bgp summary: peerState", "Policy", "OK"),
 				ev(model.SourceRouters, ref(routerRef(r.Name)), "addressFamilyInfo.inboundEbgpRequiresPolicy", "Inbound updates discarded due to missing policy", "")},
-			Fixes: []fix.Proposal{fixCommand(fix.RiskMedium, "Attach explicit policies (keeps RFC 8212 on)",
+			Fixes: []fix.Proposal{routerCommand(fix.RiskMedium, "Attach explicit policies (keeps RFC 8212 on)",
 				"Accept exactly the cluster's PodCIDRs and LB pools and advertise nothing back; `kubectl bgpnet router-config --flavor frr` writes the prefix lists from the cluster. Do not turn the protection off with `no bgp ebgp-requires-policy`.",
 				routeMapCommands(in, r, blocked)...)},
 		})
@@ -493,7 +493,7 @@ func runBirdDenyFilters(in *Input) []Finding {
 				Evidence: []Evidence{ev(model.SourceRouters, ref(routerRef(r.Name)), "protocol "+cmp.Or(n.Name, "-")+" channel import", observed, "the cluster's prefixes imported")},
 			}
 			if r.Kind == "bird" {
-				f.Fixes = append(f.Fixes, fixCommand(fix.RiskMedium, "Import the cluster's prefixes (BIRD)",
+				f.Fixes = append(f.Fixes, routerCommand(fix.RiskMedium, "Import the cluster's prefixes (BIRD)",
 					"Define a filter accepting the PodCIDRs and the pools' host routes and use it as the channel's import filter; `kubectl bgpnet router-config --flavor bird` writes it from the cluster. Then `birdc configure`.",
 					comment("add to bird.conf:\n"+birdFilter(in)), "birdc configure"))
 			}
@@ -580,7 +580,7 @@ func runPrefixFilter(in *Input) []Finding {
 		if n.MaxPrefix > 0 {
 			f.Details = append(f.Details, fmt.Sprintf("maximum-prefix %d on the router for this neighbor", n.MaxPrefix))
 		}
-		f.Fixes = []fix.Proposal{fixCommand(fix.RiskMedium, "Accept the cluster's prefixes on the router",
+		f.Fixes = []fix.Proposal{routerCommand(fix.RiskMedium, "Accept the cluster's prefixes on the router",
 			"Replace the neighbor's inbound prefix list with one that accepts the PodCIDRs and the pools' host routes (and raise maximum-prefix above the pools' size); `kubectl bgpnet router-config` writes it.",
 			routeMapCommands(in, rs.router, []string{n.Address})...)}
 		out = append(out, f)
@@ -658,9 +658,9 @@ func runECMP(in *Input) []Finding {
 			f.Evidence = append(f.Evidence, ev(model.SourceRouters, ref(routerRef(r.Name)), "maximum-paths", fmt.Sprint(r.ECMP), "at least the number of nodes advertising a VIP"))
 		}
 		if r.Kind == "bird" {
-			f.Fixes = []fix.Proposal{fixCommand(fix.RiskLow, "Merge paths into the kernel (BIRD)", "In the kernel protocol's channel: `merge paths on;` then reconfigure.", "birdc configure")}
+			f.Fixes = []fix.Proposal{routerCommand(fix.RiskLow, "Merge paths into the kernel (BIRD)", "In the kernel protocol's channel: `merge paths on;` then reconfigure.", "birdc configure")}
 		} else {
-			f.Fixes = []fix.Proposal{fixCommand(fix.RiskLow, "Enable multipath (FRR)", "Install up to 16 equal paths; add `bgp bestpath as-path multipath-relax` when the nodes use different ASNs.",
+			f.Fixes = []fix.Proposal{routerCommand(fix.RiskLow, "Enable multipath (FRR)", "Install up to 16 equal paths; add `bgp bestpath as-path multipath-relax` when the nodes use different ASNs.",
 				vtysh("configure terminal", fmt.Sprintf("router bgp %d", r.ASN), "address-family ipv4 unicast", "maximum-paths 16"))}
 		}
 		out = append(out, f)
@@ -678,7 +678,7 @@ func runRouterBFD(in *Input) []Finding {
 			Subject:  peerRef(rs.node, rs.inst.Name, rs.peer.Name),
 			Message:  fmt.Sprintf("router %s runs BFD with %s (node %s); the session depends on BFD packets the node may not send", rs.router.Name, rs.nodeAddr, rs.node),
 			Evidence: []Evidence{ev(model.SourceRouters, ref(routerRef(rs.router.Name)), "neighbor "+rs.neighbor.Address+" bfd", "configured", "not configured, or BFD on the Cilium side")},
-			Fixes: []fix.Proposal{fixCommand(fix.RiskMedium, "Remove BFD from the neighbor (FRR)", "Or keep it and enable BFD for this peer in Cilium (1.19+).",
+			Fixes: []fix.Proposal{routerCommand(fix.RiskMedium, "Remove BFD from the neighbor (FRR)", "Or keep it and enable BFD for this peer in Cilium (1.19+).",
 				vtysh("configure terminal", fmt.Sprintf("router bgp %d", rs.router.ASN), "no neighbor "+rs.nodeAddr.String()+" bfd"))},
 		})
 	}

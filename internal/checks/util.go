@@ -124,6 +124,20 @@ func fixCommand(risk fix.Risk, title, explanation string, cmds ...string) fix.Pr
 	return fix.Command(risk, cmds...).With(title, explanation)
 }
 
+// routerCommand proposes commands to run on the upstream router.
+func routerCommand(risk fix.Risk, title, explanation string, cmds ...string) fix.Proposal {
+	p := fixCommand(risk, title, explanation, cmds...)
+	p.On = fix.OnRouter
+	return p
+}
+
+// nodeCommand proposes steps to take on the cluster's nodes (or k3s servers).
+func nodeCommand(risk fix.Risk, title, explanation string, cmds ...string) fix.Proposal {
+	p := fixCommand(risk, title, explanation, cmds...)
+	p.On = fix.OnNode
+	return p
+}
+
 // kubectl renders a kubectl command; every argument is quoted by safe.Quote, so a
 // value from the cluster stays one argument however it is spelled.
 func kubectl(args ...string) string {

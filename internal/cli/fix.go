@@ -32,6 +32,8 @@ type fixOptions struct {
 	apply      bool
 	yes        bool
 	color      string
+	// alternatives prints every fix of a finding, the others commented out
+	alternatives bool
 }
 
 func newFixCmd(g *GlobalOptions) *cobra.Command {
@@ -70,7 +72,8 @@ Exit status: 0 when every selected fix was printed or applied and its finding is
 	f := cmd.Flags()
 	f.BoolVar(&o.all, "all", false, "every finding")
 	f.StringVar(&o.subject, "subject", "", "only findings about this object: KIND/NAME or KIND/NAMESPACE/NAME (or just NAME)")
-	f.StringVarP(&o.output, "output", "o", "commands", "what to print: commands, yaml, patch or helm")
+	f.StringVarP(&o.output, "output", "o", "commands", "what to print: commands, yaml, patch, helm (one values document per finding) or router (only the router's steps)")
+	f.BoolVar(&o.alternatives, "alternatives", false, "also print each finding's other fixes, commented out (\"alternative 2 of 3\")")
 	f.BoolVar(&o.apply, "apply", false, "apply the Kubernetes changes (dry-run, diff, confirmation, precondition)")
 	f.BoolVarP(&o.yes, "yes", "y", false, "with --apply: do not ask for confirmation")
 	f.StringVar(&o.color, "color", "auto", "colour the diffs: auto, always or never")
@@ -86,7 +89,7 @@ func (o *fixOptions) Validate() error {
 	if _, err := checks.Select(o.ids, nil); err != nil {
 		return err
 	}
-	if err := oneOf("output", o.output, "commands", "yaml", "patch", "helm"); err != nil {
+	if err := oneOf("output", o.output, "commands", "yaml", "patch", "helm", "router"); err != nil {
 		return err
 	}
 	if err := oneOf("color", o.color, "auto", "always", "never"); err != nil {
@@ -149,58 +152,130 @@ func (o *fixOptions) Run(cmd *cobra.Command) error {
 	return o.applyAll(cmd, found)
 }
 
-// print writes the proposals in the chosen form.
+// print writes the proposals in the chosen form: each finding's recommended fix (its
+// first) as one runnable unit behind a comment naming the finding; its alternatives
+// only with --alternatives, commented out; what runs on the router or the nodes never
+// in this stream but in a commented section at the end (or alone with -o router).
 func (o *fixOptions) print(found []checks.Finding) error {
 	w := o.Out
 	if o.output == "helm" {
-		var values []fix.HelmValue
-		for _, f := range found {
-			for _, p := range f.Fixes {
-				if p.Kind == fix.KindHelm {
-					values = append(values, p.Helm...)
-				}
-			}
-		}
-		if len(values) == 0 {
-			_, err := fmt.Fprintln(w, "# none of these findings is fixed with Helm values")
-			return err
-		}
-		_, err := io.WriteString(w, fix.HelmValuesYAML(values))
-		return err
+		return o.printHelm(found)
 	}
+	var elsewhere []string // the commented section of router and node steps
 	for _, f := range found {
-		fmt.Fprintf(w, "%s\n%s\n", safe.Comment(fmt.Sprintf("%s %s — %s", strings.ToUpper(string(f.Severity)), f.ID, subjectString(f.Subject))), safe.Comment(f.Message))
+		head := safe.Comment(fmt.Sprintf("%s %s — %s", strings.ToUpper(string(f.Severity)), f.ID, subjectString(f.Subject))) + "\n" + safe.Comment(f.Message)
 		if len(f.Fixes) == 0 {
-			fmt.Fprintf(w, "# no automatic fix: kubectl bgpnet doctor --explain %s\n\n", f.ID)
+			if o.output != "router" {
+				fmt.Fprintf(w, "%s\n# no automatic fix: kubectl bgpnet doctor --explain %s\n\n", head, f.ID)
+			}
 			continue
 		}
+		var here []string
 		for i, p := range f.Fixes {
-			fmt.Fprintln(w, safe.Comment(fmt.Sprintf("fix %d: %s (risk %s, %s)", i+1, p.Title, p.Risk, p.Kind)))
-			switch o.output {
-			case "yaml":
-				if y := p.YAML(); y != "" {
-					io.WriteString(w, y)
-				} else {
-					writeComments(w, p.Commands)
-				}
-			case "patch":
-				if p.Kind == fix.KindPatch || p.Kind == fix.KindJSONPatch {
-					body := any(p.Patch)
-					if p.Kind == fix.KindJSONPatch {
-						body = p.JSONPatch
-					}
-					b, _ := safe.JSON(body)
-					fmt.Fprintf(w, "%s\n%s\n", safe.Comment(fmt.Sprintf("%s, resourceVersion %s", subjectString(*p.Target), p.ResourceVersion)), b)
-				} else {
-					writeComments(w, p.Commands)
-				}
-			default:
-				for _, c := range p.Commands {
-					fmt.Fprintln(w, c)
+			if i > 0 && !o.alternatives {
+				break
+			}
+			label := fmt.Sprintf("fix: %s (risk %s, %s)", p.Title, p.Risk, p.Kind)
+			if len(f.Fixes) > 1 {
+				label = fmt.Sprintf("fix 1 of %d (recommended): %s (risk %s, %s)", len(f.Fixes), p.Title, p.Risk, p.Kind)
+				if i > 0 {
+					label = fmt.Sprintf("alternative %d of %d: %s (risk %s, %s)", i+1, len(f.Fixes), p.Title, p.Risk, p.Kind)
 				}
 			}
+			body := o.render(p)
+			switch {
+			case o.output == "router":
+				if p.On == fix.OnRouter {
+					fmt.Fprintf(w, "%s\n%s\n", head, safe.Comment(label))
+					if i > 0 {
+						body = safe.Comment(body)
+					}
+					fmt.Fprintf(w, "%s\n\n", body)
+				}
+			case p.On != "":
+				elsewhere = append(elsewhere, fmt.Sprintf("%s\n%s\n%s", head, safe.Comment(fmt.Sprintf("on the %s: %s", p.On, label)), safe.Comment(body)))
+			case i > 0:
+				here = append(here, safe.Comment(label)+"\n"+safe.Comment(body))
+			default:
+				here = append(here, safe.Comment(label)+"\n"+body)
+			}
 		}
-		fmt.Fprintln(w)
+		if len(here) > 0 {
+			fmt.Fprintf(w, "%s\n%s\n\n", head, strings.Join(here, "\n"))
+		}
+	}
+	if len(elsewhere) > 0 && o.output != "router" {
+		fmt.Fprintf(w, "# ---- not here: steps for the router or the nodes (kubectl bgpnet fix -o router prints the router's alone) ----\n%s\n",
+			strings.Join(elsewhere, "\n\n"))
+	}
+	return nil
+}
+
+// render is one proposal in the chosen form; what that form cannot show is commented.
+func (o *fixOptions) render(p fix.Proposal) string {
+	switch {
+	case o.output == "yaml" && p.YAML() != "":
+		return strings.TrimRight(p.YAML(), "\n")
+	case o.output == "patch" && (p.Kind == fix.KindPatch || p.Kind == fix.KindJSONPatch):
+		body := any(p.Patch)
+		if p.Kind == fix.KindJSONPatch {
+			body = p.JSONPatch
+		}
+		b, _ := safe.JSON(body)
+		return safe.Comment(fmt.Sprintf("%s, resourceVersion %s", subjectString(*p.Target), p.ResourceVersion)) + "\n" + string(b)
+	case o.output == "yaml" || o.output == "patch":
+		return safe.Comment(strings.Join(p.Commands, "\n"))
+	}
+	return strings.Join(p.Commands, "\n")
+}
+
+// printHelm writes one values document per finding whose recommended fix is Helm
+// values, commented with the finding; a key an earlier document already sets is not
+// set again (the same value) or is left commented out with the conflict named.
+func (o *fixOptions) printHelm(found []checks.Finding) error {
+	w := o.Out
+	setBy := map[string]string{} // path → finding that set it
+	setTo := map[string]any{}
+	docs := 0
+	for _, f := range found {
+		for i, p := range f.Fixes {
+			if i > 0 && !o.alternatives || p.Kind != fix.KindHelm {
+				continue
+			}
+			who := fmt.Sprintf("%s — %s", f.ID, subjectString(f.Subject))
+			var values []fix.HelmValue
+			var notes []string
+			for _, v := range p.Helm {
+				prev, dup := setBy[v.Path]
+				switch {
+				case dup && fmt.Sprint(setTo[v.Path]) == fmt.Sprint(v.Value):
+					notes = append(notes, fmt.Sprintf("%s=%v: already set above by %s", v.Path, v.Value, prev))
+				case dup:
+					notes = append(notes, fmt.Sprintf("%s=%v: NOT SET, %s sets it to %v above: decide which you want", v.Path, v.Value, prev, setTo[v.Path]))
+				default:
+					setBy[v.Path], setTo[v.Path] = who, v.Value
+					values = append(values, v)
+				}
+			}
+			label := "fix"
+			if i > 0 {
+				label = fmt.Sprintf("alternative %d of %d", i+1, len(f.Fixes))
+			}
+			fmt.Fprintf(w, "---\n%s\n", safe.Comment(fmt.Sprintf("%s %s\n%s: %s (risk %s)", strings.ToUpper(string(f.Severity)), who, label, p.Title, p.Risk)))
+			for _, n := range notes {
+				fmt.Fprintln(w, safe.Comment(n))
+			}
+			if len(values) > 0 {
+				io.WriteString(w, fix.HelmValuesYAML(values))
+			} else {
+				fmt.Fprintln(w, "{}")
+			}
+			docs++
+		}
+	}
+	if docs == 0 {
+		_, err := fmt.Fprintln(w, "# none of these findings is fixed with Helm values")
+		return err
 	}
 	return nil
 }

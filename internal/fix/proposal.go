@@ -60,7 +60,16 @@ type Proposal struct {
 	Helm []HelmValue `json:"helm,omitempty"`
 	// Commands are the exact commands, in order; always set, for every kind.
 	Commands []string `json:"commands"`
+	// On says where the commands run: "" here (kubectl, helm), OnRouter or OnNode. They
+	// are never printed into the stream that runs here.
+	On string `json:"on,omitempty"`
 }
+
+// Where a proposal's commands run, when not here.
+const (
+	OnRouter = "router"
+	OnNode   = "node"
+)
 
 // HelmValue is one Helm value of the Cilium chart.
 type HelmValue struct {

@@ -3,8 +3,6 @@
 package cli
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -18,9 +16,7 @@ import (
 
 func run(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
-	var out, errOut bytes.Buffer
-	code := Execute(context.Background(), genericiooptions.IOStreams{In: &bytes.Buffer{}, Out: &out, ErrOut: &errOut}, args)
-	return code, out.String(), errOut.String()
+	return runIn(t, "", args...)
 }
 
 func TestVersion(t *testing.T) {

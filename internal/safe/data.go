@@ -118,7 +118,9 @@ func (r *replacer) walk(v any) any {
 	return v
 }
 
-// plainScalar reports a string YAML prints bare and reads back as the same string.
+// plainScalar reports a string YAML prints bare and reads back as the same string:
+// harmless characters only, and a YAML parser must read it as that very string (not a
+// number, a boolean, a null or a timestamp, in YAML 1.1 or 1.2).
 func plainScalar(s string) bool {
 	if s == "" || s[0] == '-' || s[0] == '.' || s[0] == ':' {
 		return false
@@ -128,7 +130,6 @@ func plainScalar(s string) bool {
 			return false
 		}
 	}
-	// words YAML would read as another type stay with the encoder, which quotes them
 	if _, err := strconv.ParseFloat(s, 64); err == nil {
 		return false
 	}
@@ -136,7 +137,12 @@ func plainScalar(s string) bool {
 	case "true", "false", "yes", "no", "on", "off", "y", "n", "null", "~":
 		return false
 	}
-	return true
+	var back any
+	if err := yaml.Unmarshal([]byte(s), &back); err != nil {
+		return false
+	}
+	str, ok := back.(string)
+	return ok && str == s
 }
 
 // placeholderPrefix is a word that does not occur in the encoded data.

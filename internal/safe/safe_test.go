@@ -19,7 +19,7 @@ var hostile = []string{
 	"", "plain-name", "k;touch pwned;#", "$(touch pwned)", "`touch pwned`", "a'b", `a"b`, `a\b`,
 	"line1\nrm -rf /tmp/x", "cr\rover", "\x1b[2J\x1b]0;title\x07", "c1\u009b31m", "bidi\u202egnp.exe",
 	"bad\xffutf8", "tab\there", "  spaces  ", "-n", "--all", "*", "~root", "a b", "!event", "\x00nul", "€uro",
-	"line sep\u2028x", "${HOME}", "$'x'", "EOF", "\nEOF\n",
+	"line sep\u2028x", "${HOME}", "$'x'", "EOF", "\nEOF\n", "0x1F", "0o17", "1_000", "2026-12-03", "12:30", ".inf", "NO", "0755",
 }
 
 func bashArgs(t *testing.T, line string) []string {

@@ -157,6 +157,11 @@ var cases = []struct {
 		n := routerNeighbor(s, "192.168.1.11")
 		n.RemoteASN, n.Established, n.State, n.LastError = 64999, false, "Idle", "OPEN Message Error/Bad Peer AS"
 	}, subject: "BGPPeer/n1/i/rtr4", want: []string{"expects AS 64999", "Bad Peer AS", "neighbor 192.168.1.11 remote-as 64512"}},
+	{id: "asn-mismatch", name: "BIRD expects another AS", mutate: func(s *model.Snapshot) {
+		s.Routers[0].Kind = "bird"
+		n := routerNeighbor(s, "192.168.1.11")
+		n.Name, n.RemoteASN, n.Established, n.State, n.LastError = "n1_v4", 64999, false, "Idle", "Received: Bad peer AS"
+	}, subject: "BGPPeer/n1/i/rtr4", want: []string{"expects AS 64999", "protocol bgp n1_v4 from cilium4 { neighbor 192.168.1.11 as 64512; }"}},
 	{id: "asn-mismatch", name: "Cilium peers with the wrong AS", mutate: func(s *model.Snapshot) {
 		s.BGP.ClusterConfigs[0].Instances[0].Peers[0].PeerASN = ptr(int64(65000))
 	}, subject: "BGPPeer/n1/i/rtr4", want: []string{"peers with 192.168.1.1 as AS 65000, router tor is AS 64513"}},

@@ -303,6 +303,14 @@ func runNodeNotOnRouter(in *Input) []Finding {
 	return out
 }
 
+// birdTemplate is the template router-config writes for a neighbor of a's family.
+func birdTemplate(a netip.Addr) string {
+	if a.Is6() {
+		return "cilium6"
+	}
+	return "cilium4"
+}
+
 // groupKey is a remote ASN and an address family (true: IPv6).
 type groupKey struct {
 	asn int64
@@ -314,9 +322,9 @@ type groupKey struct {
 func routerNeighborFix(rs routerSession, group string) fix.Proposal {
 	asn := rs.inst.LocalASN
 	if rs.router.Kind == "bird" {
-		tmpl, fam := "cilium4", "v4"
+		tmpl, fam := birdTemplate(rs.nodeAddr), "v4"
 		if rs.nodeAddr.Is6() {
-			tmpl, fam = "cilium6", "v6"
+			fam = "v6"
 		}
 		return routerCommand(fix.RiskMedium, "Add the node to the router (BIRD)",
 			"Add to bird.conf (the templates cilium4/cilium6 are those `kubectl bgpnet router-config --flavor bird` writes; use yours if they differ), then `birdc configure`.",
@@ -369,7 +377,7 @@ func routerRemoteASFix(rs routerSession) fix.Proposal {
 	if rs.router.Kind == "bird" {
 		return routerCommand(fix.RiskMedium, "Expect the node's AS on the router (BIRD)",
 			"In the node's protocol of bird.conf set the neighbor's AS, then reconfigure.",
-			comment("in bird.conf:\n"+fmt.Sprintf("protocol bgp %s { neighbor %s as %d; }", safe.BirdSymbol(cmp.Or(rs.neighbor.Name, rs.node)), rs.nodeAddr, rs.inst.LocalASN)), "birdc configure")
+			comment("in bird.conf:\n"+fmt.Sprintf("protocol bgp %s from %s { neighbor %s as %d; }", safe.BirdSymbol(cmp.Or(rs.neighbor.Name, rs.node)), birdTemplate(rs.nodeAddr), rs.nodeAddr, rs.inst.LocalASN)), "birdc configure")
 	}
 	return routerCommand(fix.RiskMedium, "Expect the node's AS on the router (FRR)", "Run on the router; the session resets and comes up.",
 		vtysh("configure terminal", fmt.Sprintf("router bgp %d", rs.router.ASN), fmt.Sprintf("neighbor %s remote-as %d", rs.nodeAddr, rs.inst.LocalASN)))
